@@ -1,0 +1,5 @@
+//! The `equiframe` command-line tool.
+
+fn main() {
+    println!("equiframe {}", env!("CARGO_PKG_VERSION"));
+}

@@ -1,0 +1,1 @@
+//! Floor 2: the validated, zero-copy view of a model blob.

@@ -1,0 +1,1 @@
+//! Floor 1: integer requantization with TFLite Micro's double rounding.
