@@ -1,0 +1,1 @@
+//! The only writer of the `.eqf` model blob format (specified in docs/FORMAT.md).
