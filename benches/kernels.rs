@@ -2,7 +2,8 @@
 //! MACs; element counts for pooling / add / activations). Scalar int8 and f32 kernels at the
 //! PointNet / IMU shapes of the shipped models.
 //!
-//! Run: `cargo bench --bench kernels` (quick: `-- --warm-up-time 0.3 --measurement-time 1`).
+//! Run: `cargo bench --bench kernels --features std` (quick: append
+//! `-- --warm-up-time 0.3 --measurement-time 1`); without `std` the batch SIMD group is skipped.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use equiframe::kernels::*;
@@ -181,9 +182,62 @@ fn elementwise(c: &mut Criterion) {
     g.finish();
 }
 
+/// Batch SIMD backends (feature `std`) on the PointNet layer shapes, against scalar.
+#[cfg(feature = "std")]
+fn batch_simd(c: &mut Criterion) {
+    use equiframe::batch::simd::{self, Backend};
+    let mut g = c.benchmark_group("batch_simd");
+    let n = 2048;
+    for &(cin, cout) in &[(3usize, 64usize), (64, 64), (64, 128), (128, 64)] {
+        let (x, w, p) = (
+            lcg_i8(n * cin, 9),
+            lcg_i8(cin * cout, 10),
+            Params::new(cout),
+        );
+        g.throughput(Throughput::Elements((n * cin * cout) as u64));
+        let mut out = vec![0i8; n * cout];
+        let mut outm = vec![0i8; cout];
+        for b in Backend::available() {
+            let id = format!("{b:?}/n{n}_{cin}x{cout}");
+            g.bench_function(BenchmarkId::new("pointwise_i8", &id), |bch| {
+                bch.iter(|| {
+                    simd::pointwise_i8(
+                        b,
+                        black_box(&x),
+                        n,
+                        black_box(&w),
+                        cin,
+                        cout,
+                        &p.q(),
+                        &mut out,
+                    )
+                })
+            });
+            g.bench_function(BenchmarkId::new("pointwise_max_i8", &id), |bch| {
+                bch.iter(|| {
+                    simd::pointwise_max_i8(
+                        b,
+                        black_box(&x),
+                        n,
+                        black_box(&w),
+                        cin,
+                        cout,
+                        &p.q(),
+                        &mut outm,
+                    )
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+#[cfg(not(feature = "std"))]
+fn batch_simd(_: &mut Criterion) {}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10);
-    targets = dense, pointwise, conv1d, elementwise
+    targets = dense, pointwise, conv1d, elementwise, batch_simd
 }
 criterion_main!(benches);
