@@ -128,6 +128,18 @@ proptest! {
         sum_pool_f32(&xf, n, c, &mut yf);
         within_one_lsb(&y8, &yf, &q, none)?;
 
+        // windowed pooling keeps the input quantization
+        let same = Quant { s_out: q.s_in, zp_out: q.zp_in, ..q.clone() };
+        for d in [Pool1dDims::same(n, c, 3, 2), Pool1dDims::valid(n, c, 1, 1)] {
+            let (mut p8, mut pf) = (vec![0i8; d.n_out() * c], vec![0f32; d.n_out() * c]);
+            avg_pool1d_i8(&x, &d, -128, 127, &mut p8);
+            avg_pool1d_f32(&xf, &d, f32::NEG_INFINITY, f32::INFINITY, &mut pf);
+            within_one_lsb(&p8, &pf, &same, none)?;
+            max_pool1d_i8(&x, &d, -128, 127, &mut p8);
+            max_pool1d_f32(&xf, &d, f32::NEG_INFINITY, f32::INFINITY, &mut pf);
+            within_one_lsb(&p8, &pf, &same, none)?;
+        }
+
         let len = n * c;
         let b: Vec<i8> = (0..len).map(|_| lcg(&mut s) as i8).collect();
         let s2 = q.s_in * 1.7;

@@ -272,6 +272,22 @@ fn run_case(c: &Case) -> (Vec<i8>, Vec<i8>) {
             concat_i8(&parts, n, &mut o);
             o
         }
+        "avg_pool1d" | "max_pool1d" => {
+            let (n, ch, k, stride) = (c.us("n"), c.us("c"), c.us("k"), c.us("stride"));
+            let d = if c.kv["padding"][0] == "same" {
+                Pool1dDims::same(n, ch, k, stride)
+            } else {
+                Pool1dDims::valid(n, ch, k, stride)
+            };
+            let (lo, hi) = activation_range(c.act(), c.f("s"), c.int("zp")).unwrap();
+            let mut o = vec![0; d.n_out() * ch];
+            if c.op == "avg_pool1d" {
+                avg_pool1d_i8(&c.ints("x"), &d, lo, hi, &mut o);
+            } else {
+                max_pool1d_i8(&c.ints("x"), &d, lo, hi, &mut o);
+            }
+            o
+        }
         op => panic!("unknown op {op}"),
     };
     (got, y)

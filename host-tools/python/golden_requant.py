@@ -11,7 +11,7 @@ Two sources of truth, cross-checked against each other:
    kernels): small int8 .tflite models are built in memory with its model editor, run, and the
    outputs recorded for FULLY_CONNECTED, CONV_2D (1 x n images: pointwise and k > 1 with
    stride and SAME/VALID padding), ADD, MEAN, SUM, REDUCE_MAX, LEAKY_RELU, QUANTIZE
-   (int8 -> int8) and CONCATENATION. Every FULLY_CONNECTED output is also recomputed with
+   (int8 -> int8), CONCATENATION, AVERAGE_POOL_2D and MAX_POOL_2D (1 x n windows). Every FULLY_CONNECTED output is also recomputed with
    the transcription and must agree (the script aborts otherwise).
 
 Usage:  python3 -m venv /tmp/tflm && /tmp/tflm/bin/pip install tflite-micro numpy
@@ -388,6 +388,27 @@ def write_tflm_cases(out):
                   [dict(shape=(1, n, sum(cs)), scales=s, zps=zp)],
                   tfl.BuiltinOptions.ConcatenationOptions, o, xs)
         emit("concat", n=n, cs=cs, x=np.concatenate([x.ravel() for x in xs]), y=y)
+
+    # ---- AVERAGE_POOL_2D / MAX_POOL_2D on 1 x n images (windowed pooling over time) --------
+    for op, code in (("avg_pool1d", tfl.BuiltinOperator.AVERAGE_POOL_2D),
+                     ("max_pool1d", tfl.BuiltinOperator.MAX_POOL_2D)):
+        for i in range(12):
+            k = int(rng.integers(1, 6))
+            stride = int(rng.integers(1, 4))
+            padding = ["same", "valid"][i % 2]
+            n, c = int(rng.integers(k, 40)), int(rng.integers(1, 40))
+            act = ["none", "relu", "relu6"][int(rng.integers(0, 3))]
+            s, zp = rand_scale(0.01, 0.3), int(rng.integers(-128, 128))
+            x = rng.integers(-128, 128, (1, 1, n, c), dtype=np.int8)
+            o = act_opt(tfl.Pool2DOptionsT(), act)
+            o.padding = tfl.Padding.SAME if padding == "same" else tfl.Padding.VALID
+            o.strideW, o.strideH, o.filterWidth, o.filterHeight = stride, 1, k, 1
+            n_out = -(-n // stride) if padding == "same" else (n - k) // stride + 1
+            y = r.run(code, [dict(shape=(1, 1, n, c), scales=s, zps=zp)],
+                      [dict(shape=(1, 1, n_out, c), scales=s, zps=zp)],
+                      tfl.BuiltinOptions.Pool2DOptions, o, [x])
+            emit(op, n=n, c=c, k=k, stride=stride, padding=padding, act=act, s=f32hex(s),
+                 zp=zp, x=x, y=y)
 
     with open(os.path.join(out, "tflm_ops.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
