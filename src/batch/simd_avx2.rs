@@ -69,10 +69,14 @@ fn accumulate_packed(
     let mut xp = vec![0i32; cin2];
     let mut row = vec![0i32; coutp];
     for (xr, ar) in x.chunks_exact(cin).zip(acc.chunks_exact_mut(cout)).take(n) {
-        for (i, v) in xp.iter_mut().enumerate() {
-            let lo = xr.get(2 * i).map_or(0, |&b| i32::from(b) as u16 as u32);
-            let hi = xr.get(2 * i + 1).map_or(0, |&b| i32::from(b) as u16 as u32);
+        let mut pairs = xr.chunks_exact(2);
+        for (v, p) in xp.iter_mut().zip(&mut pairs) {
+            let lo = p.first().map_or(0, |&b| i32::from(b) as u16 as u32);
+            let hi = p.get(1).map_or(0, |&b| i32::from(b) as u16 as u32);
             *v = (lo | (hi << 16)) as i32;
+        }
+        if let (Some(v), Some(&b)) = (xp.get_mut(cin / 2), pairs.remainder().first()) {
+            *v = i32::from(b) as u16 as i32;
         }
         let mut g = 0;
         while g < coutp {

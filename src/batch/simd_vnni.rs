@@ -78,13 +78,19 @@ fn accumulate_packed(
     let mut xq = vec![0i32; cin4];
     let mut row = vec![0i32; coutp];
     for (xr, ar) in x.chunks_exact(cin).zip(acc.chunks_exact_mut(cout)).take(n) {
-        for (i, v) in xq.iter_mut().enumerate() {
-            let mut b = [0u8; 4];
-            for (j, d) in b.iter_mut().enumerate() {
-                // padded inputs meet zero weights; any value works
-                *d = xr.get(4 * i + j).map_or(0, |&s| (s as u8) ^ 0x80);
+        let mut quads = xr.chunks_exact(4);
+        for (v, q) in xq.iter_mut().zip(&mut quads) {
+            let b: [u8; 4] = core::array::from_fn(|j| q.get(j).map_or(0, |&s| s as u8));
+            *v = (u32::from_le_bytes(b) ^ 0x8080_8080) as i32;
+        }
+        if let Some(v) = xq.get_mut(cin / 4) {
+            // tail quad; padded inputs meet zero weights, so any value works
+            let rem = quads.remainder();
+            let b: [u8; 4] =
+                core::array::from_fn(|j| rem.get(j).map_or(0x80, |&s| (s as u8) ^ 0x80));
+            if !rem.is_empty() {
+                *v = u32::from_le_bytes(b) as i32;
             }
-            *v = i32::from_le_bytes(b);
         }
         let mut g = 0;
         while g < coutp {

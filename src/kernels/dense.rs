@@ -52,7 +52,7 @@ pub(crate) fn dense_row(x: &[i8], w: &[i8], q: &QParams, out: &mut [i8]) {
         return;
     }
     let mut o4 = out.chunks_exact_mut(4);
-    let mut w4 = w.chunks_exact(4 * cin);
+    let mut w4 = w.chunks_exact(cin.saturating_mul(4));
     let mut b4 = bias.chunks_exact(4);
     let mut m4 = mult.chunks_exact(4);
     let mut s4 = shift.chunks_exact(4);

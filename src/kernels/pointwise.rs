@@ -93,7 +93,7 @@ pub fn pointwise_max_i8(
         requant(acc.wrapping_add(b), m, s, zp, lo, hi)
     };
     let mut o4 = o.chunks_exact_mut(4);
-    let mut w4 = w.chunks_exact(4 * cin);
+    let mut w4 = w.chunks_exact(cin.saturating_mul(4));
     let mut c = 0usize;
     for (og, wg) in (&mut o4).zip(&mut w4) {
         let (w0, r) = wg.split_at(cin);

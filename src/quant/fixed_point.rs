@@ -10,14 +10,14 @@
 /// truncates), with the single overflow case `i32::MIN * i32::MIN` saturating to `i32::MAX`.
 #[inline]
 pub fn saturating_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
-    if a == i32::MIN && b == i32::MIN {
-        return i32::MAX;
-    }
+    // gemmlowp adds the nudge 2^30 (ab >= 0) or 1 - 2^30 (ab < 0) and truncates toward zero;
+    // for ab < 0, trunc((ab + 1 - 2^30) / 2^31) = floor((ab + 1 - 2^30 + 2^31 - 1) / 2^31), so
+    // both signs reduce to floor((ab + 2^30) / 2^31): one add and an arithmetic shift, no
+    // branch (the same form the SIMD backends use).
     let ab = i64::from(a) * i64::from(b);
-    let nudge: i64 = if ab >= 0 { 1 << 30 } else { 1 - (1 << 30) };
-    // `/` truncates toward zero as in C++; the quotient fits in i32 because the only product
-    // that would not (2^62) is excluded above.
-    ((ab + nudge) / (1i64 << 31)) as i32
+    let r = ((ab + (1 << 30)) >> 31) as i32;
+    // Only a = b = i32::MIN gives 2^31 here (wrapping to i32::MIN): saturate to i32::MAX.
+    r.wrapping_sub(i32::from(r == i32::MIN))
 }
 
 /// gemmlowp `RoundingDivideByPOT`: `x / 2^exponent` rounded to nearest, ties away from zero.
@@ -79,6 +79,51 @@ mod tests {
         assert_eq!(saturating_rounding_doubling_high_mul(-3, 1 << 30), -1);
         assert_eq!(saturating_rounding_doubling_high_mul(-5, 1 << 29), -1);
         assert_eq!(saturating_rounding_doubling_high_mul(1, (1 << 30) - 1), 0);
+    }
+
+    /// gemmlowp's literal form (nudge by sign, truncating division).
+    fn srdhm_literal(a: i32, b: i32) -> i32 {
+        if a == i32::MIN && b == i32::MIN {
+            return i32::MAX;
+        }
+        let ab = i64::from(a) * i64::from(b);
+        let nudge: i64 = if ab >= 0 { 1 << 30 } else { 1 - (1 << 30) };
+        ((ab + nudge) / (1i64 << 31)) as i32
+    }
+
+    #[test]
+    fn branch_free_high_mul_equals_gemmlowp_literal() {
+        let mut s = 0x2545_F491_4F6C_DD1Du64;
+        let edges = [
+            i32::MIN,
+            i32::MIN + 1,
+            -(1 << 30),
+            -1,
+            0,
+            1,
+            1 << 30,
+            i32::MAX,
+        ];
+        for i in 0..1_000_000u32 {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let (mut a, mut b) = (s as i32, (s >> 32) as i32);
+            if i % 5 == 0 {
+                a = edges[(s % 8) as usize];
+            }
+            if i % 7 == 0 {
+                b = edges[((s >> 8) % 8) as usize];
+            }
+            if i % 3 == 0 {
+                a >>= (s >> 40) % 31; // small magnitudes: exact ties are frequent
+            }
+            assert_eq!(
+                saturating_rounding_doubling_high_mul(a, b),
+                srdhm_literal(a, b),
+                "{a} {b}"
+            );
+        }
     }
 
     #[test]
