@@ -96,6 +96,9 @@ pub fn pointwise_i8(
     ) else {
         return kernels::pointwise_i8(input, n, weights, cin, cout, q, out);
     };
+    if backend == Backend::Scalar || !backend.is_available() {
+        return kernels::pointwise_i8(input, n, weights, cin, cout, q, out);
+    }
     let mut acc = vec![0i32; o.len()];
     if !accumulate(backend, x, n, w, cin, cout, &mut acc) {
         return kernels::pointwise_i8(input, n, weights, cin, cout, q, out);

@@ -9,6 +9,29 @@
 //!
 //! Kernels take slices plus dimensions and never panic: the engine validates shapes once;
 //! a kernel handed slices shorter than its dimensions returns without writing.
+//!
+//! ```
+//! use equiframe::kernels::{dense_i8, QParams};
+//! use equiframe::quant::{activation_range, fold_zero_point, quantize_multiplier, Activation};
+//!
+//! // conversion time: 2 inputs -> 2 outputs, scales s_in = 0.02, s_w = [0.01, 0.005], s_out = 0.05
+//! let (s_in, zp_in, s_out, zp_out) = (0.02f32, -4, 0.05f32, 3);
+//! let w: [i8; 4] = [100, -50, 20, 127];
+//! let bias = [fold_zero_point(250, zp_in, &w[..2]), fold_zero_point(-40, zp_in, &w[2..])];
+//! let (m0, s0) = quantize_multiplier(f64::from(s_in) * 0.01 / f64::from(s_out));
+//! let (m1, s1) = quantize_multiplier(f64::from(s_in) * 0.005 / f64::from(s_out));
+//! let (act_min, act_max) = activation_range(Activation::Relu, s_out, zp_out).unwrap();
+//! let q = QParams {
+//!     bias: &bias, multiplier: &[m0, m1], shift: &[s0, s1],
+//!     out_zero_point: zp_out, act_min, act_max,
+//! };
+//! // run time: integers only
+//! let mut y = [0i8; 2];
+//! dense_i8(&[60, -30], &w, 2, 2, &q, &mut y);
+//! // real: x = [1.28, -0.52]; y0 = 1.28*1 + (-0.52)*(-0.5) + 0.05 = 1.59 -> 3 + 32 = 35 (s_out 0.05)
+//! assert_eq!(y[0], 35);
+//! assert!(y[1] >= zp_out as i8); // ReLU clamp at the output zero point
+//! ```
 
 mod activation;
 mod add;
