@@ -29,7 +29,7 @@ pub use crate::geom::AxisOrder;
 pub use error::FrameError;
 pub use group::{Group, Robust};
 pub use moments::{Moments, MAX_POINTS};
-pub use robust::ROBUST_ROTATIONS;
+pub use robust::{ICOSAHEDRAL_ROTATIONS, ROBUST_ROTATIONS};
 pub use sampler::FrameSampler;
 pub use schema::{Field, FieldKind, InputSchema, MAX_CHANNELS, MAX_FIELDS};
 pub use set::{FrameOptions, FrameSet, Spectrum, MAX_FRAMES, ZERO_REL};
