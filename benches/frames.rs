@@ -4,7 +4,8 @@
 //! `cargo bench --bench frames -- --quick` (or `--measurement-time 1`).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use equiframe::frame::{FrameOptions, InputSchema, Moments};
+use equiframe::frame::fixed::{FixedFrameSet, I16F16, I2F30};
+use equiframe::frame::{FrameOptions, Group, InputSchema, Moments};
 use equiframe::geom::{sym_eigen3, AxisOrder};
 use std::hint::black_box;
 
@@ -49,6 +50,28 @@ fn frame_set(c: &mut Criterion) {
     g.finish();
 }
 
+fn frame_set_fixed(c: &mut Criterion) {
+    let mut g = c.benchmark_group("frame_set_fixed");
+    for n in SIZES {
+        let x: Vec<I16F16> = cloud(n).into_iter().map(I16F16::from_num).collect();
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &x, |b, x| {
+            b.iter(|| {
+                FixedFrameSet::of_points(
+                    black_box(x),
+                    3,
+                    0,
+                    Group::O3,
+                    AxisOrder::Descending,
+                    I2F30::from_num(0.01),
+                )
+                .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
 fn eigen(c: &mut Criterion) {
     let x = cloud(1024);
     let m = Moments::of_points(&x, 3, 0, 3, None).unwrap();
@@ -65,5 +88,5 @@ fn eigen(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, moments, frame_set, eigen);
+criterion_group!(benches, moments, frame_set, frame_set_fixed, eigen);
 criterion_main!(benches);
