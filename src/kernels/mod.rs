@@ -19,6 +19,7 @@ mod dot;
 mod fparams;
 mod pointwise;
 mod pool;
+mod pool1d;
 mod qparams;
 mod requant;
 
@@ -32,5 +33,6 @@ pub use dense::{dense_f32, dense_i8};
 pub use fparams::{clamp_range_f32, FParams};
 pub use pointwise::{pointwise_f32, pointwise_i8, pointwise_max_f32, pointwise_max_i8};
 pub use pool::{max_pool_f32, max_pool_i8, mean_pool_f32, mean_pool_i8, sum_pool_f32, sum_pool_i8};
+pub use pool1d::{avg_pool1d_f32, avg_pool1d_i8, max_pool1d_f32, max_pool1d_i8, Pool1dDims};
 pub use qparams::QParams;
 pub use requant::{dequantize_slice, quantize_slice, requantize_i8, Requant};

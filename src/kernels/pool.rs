@@ -60,26 +60,20 @@ fn reduce_i8(x: &[i8], c: usize, zp_in: i32, o: &mut [i8], finish: impl Fn(i32) 
     }
 }
 
-/// int8 mean over the `n` rows, TFLite Micro's integer MEAN:
-/// `acc = sum(x - zp_in)`, `acc = MBQM(acc, r.multiplier, r.shift)` (the `s_in / s_out`
-/// rescale), then divided by `n` rounding half away from zero, `+ zp_out`, clamped to int8.
+/// int8 mean over the `n` rows, TFLite Micro's MEAN (`QuantizedMeanOrSum`, the path taken for
+/// a `(n, c)` tensor reduced over `n`): the `1 / n` factor is folded into the `s_in / s_out`
+/// multiplier of `r` ([`Requant::mean_rescale`]), then
+/// `out = clamp(MBQM(sum(x) - zp_in * n, m', s') + zp_out, -128, 127)`.
 /// Writes nothing when `n == 0` or a slice is too short.
 pub fn mean_pool_i8(input: &[i8], n: usize, c: usize, r: &Requant, out: &mut [i8]) {
     let Some((x, o)) = views(input, n, c, out) else {
         return;
     };
-    let Ok(cnt) = i32::try_from(n) else {
+    let Some(rm) = r.mean_rescale(n) else {
         return;
     };
     reduce_i8(x, c, r.in_zero_point, o, |acc| {
-        let a = crate::quant::multiply_by_quantized_multiplier(acc, r.multiplier, r.shift);
-        let half = cnt / 2;
-        let q = if a > 0 {
-            a.wrapping_add(half) / cnt
-        } else {
-            a.wrapping_sub(half) / cnt
-        };
-        q.wrapping_add(r.out_zero_point).clamp(-128, 127) as i8
+        rm.scale_acc(acc).clamp(-128, 127) as i8
     });
 }
 

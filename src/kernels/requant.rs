@@ -53,6 +53,23 @@ impl Requant {
             .wrapping_add(self.out_zero_point)
     }
 
+    /// The rescale of a mean over `n` values (TFLite Micro `QuantizedMeanOrSum`): with
+    /// `k = min(floor(log2 n), 32, 31 + shift)` (at least 0), the multiplier becomes
+    /// `(multiplier << k) / n` (truncating) and the shift `shift - k`. `None` when `n` is 0 or
+    /// exceeds `i32::MAX`.
+    pub fn mean_rescale(&self, n: usize) -> Option<Self> {
+        let n = i64::from(i32::try_from(n).ok().filter(|&n| n > 0)?);
+        let log2 = 63 - (n as u64).leading_zeros() as i32;
+        let k = log2.min(32).min(self.shift.saturating_add(31)).max(0);
+        // |multiplier << k| < 2^63 and 2^k <= n, so the quotient fits in i32.
+        let multiplier = ((i64::from(self.multiplier) << k) / n) as i32;
+        Some(Self {
+            multiplier,
+            shift: self.shift - k,
+            ..*self
+        })
+    }
+
     /// Requantizes one value.
     #[inline(always)]
     pub fn apply(&self, x: i8) -> i8 {

@@ -1,0 +1,143 @@
+//! AVX-512 VNNI accumulation: `vpdpbusd` multiplies unsigned by signed bytes, so inputs are
+//! biased to `x + 128` (`x ^ 0x80`) and the exact correction `-128 * sum(w[c])` starts each
+//! accumulator. All sums are exact or wrap mod 2^32 exactly like the scalar int32 accumulator,
+//! so results are bit-identical.
+
+use core::arch::x86_64::*;
+
+/// Weights repacked for VNNI: `(cin/4) x coutp x 4` int8, zero-padded (`coutp` = `cout`
+/// rounded up to 16), plus the per-channel correction `-128 * sum(w[c])`.
+fn pack(w: &[i8], cin: usize, cout: usize) -> (Vec<i8>, Vec<i32>, usize) {
+    let coutp = cout.div_ceil(16) * 16;
+    let mut p = vec![0i8; cin.div_ceil(4) * coutp * 4];
+    let mut corr = vec![0i32; coutp];
+    for (c, row) in w.chunks_exact(cin).take(cout).enumerate() {
+        let mut s = 0i32;
+        for (i, &v) in row.iter().enumerate() {
+            if let Some(d) = p.get_mut(((i / 4) * coutp + c) * 4 + i % 4) {
+                *d = v;
+            }
+            s = s.wrapping_add(i32::from(v));
+        }
+        if let Some(k) = corr.get_mut(c) {
+            *k = s.wrapping_mul(-128);
+        }
+    }
+    (p, corr, coutp)
+}
+
+/// Whether this CPU runs the VNNI path.
+fn supported() -> bool {
+    std::is_x86_feature_detected!("avx512f")
+        && std::is_x86_feature_detected!("avx512bw")
+        && std::is_x86_feature_detected!("avx512vnni")
+}
+
+/// Safe entry: `acc[p][c] = sum_i x[p][i] * w[c][i]` (wrapping) with AVX-512 VNNI. Returns
+/// `false` (nothing written) when the CPU lacks it or a slice is too short.
+pub(crate) fn accumulate(
+    x: &[i8],
+    n: usize,
+    w: &[i8],
+    cin: usize,
+    cout: usize,
+    acc: &mut [i32],
+) -> bool {
+    let ok = supported()
+        && cin > 0
+        && n.checked_mul(cin).is_some_and(|l| x.len() >= l)
+        && cout.checked_mul(cin).is_some_and(|l| w.len() >= l)
+        && n.checked_mul(cout).is_some_and(|l| acc.len() >= l);
+    if !ok {
+        return false;
+    }
+    let (wp, corr, coutp) = pack(w, cin, cout);
+    // SAFETY: AVX-512 F/BW/VNNI support was detected just above; the callee bounds-checks
+    // every slice access.
+    unsafe { accumulate_packed(x, n, &wp, &corr, cin, cout, coutp, acc) };
+    true
+}
+
+/// VNNI accumulation over packed weights (see [`pack`]).
+///
+/// # Safety
+/// The CPU must support AVX-512 F, BW and VNNI. All memory accesses are bounds-checked.
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn accumulate_packed(
+    x: &[i8],
+    n: usize,
+    wp: &[i8],
+    corr: &[i32],
+    cin: usize,
+    cout: usize,
+    coutp: usize,
+    acc: &mut [i32],
+) {
+    let cin4 = cin.div_ceil(4);
+    let mut xq = vec![0i32; cin4];
+    let mut row = vec![0i32; coutp];
+    for (xr, ar) in x.chunks_exact(cin).zip(acc.chunks_exact_mut(cout)).take(n) {
+        for (i, v) in xq.iter_mut().enumerate() {
+            let mut b = [0u8; 4];
+            for (j, d) in b.iter_mut().enumerate() {
+                // padded inputs meet zero weights; any value works
+                *d = xr.get(4 * i + j).map_or(0, |&s| (s as u8) ^ 0x80);
+            }
+            *v = i32::from_le_bytes(b);
+        }
+        let mut g = 0;
+        while g < coutp {
+            let nb = ((coutp - g) / 16).min(4);
+            match nb {
+                4 => block::<4>(&xq, wp, corr, coutp, g, &mut row),
+                3 => block::<3>(&xq, wp, corr, coutp, g, &mut row),
+                2 => block::<2>(&xq, wp, corr, coutp, g, &mut row),
+                _ => block::<1>(&xq, wp, corr, coutp, g, &mut row),
+            }
+            g += nb.max(1) * 16;
+        }
+        if let Some(r) = row.get(..cout) {
+            ar.copy_from_slice(r);
+        }
+    }
+}
+
+/// `NB` registers of 16 output channels starting at channel `g`, over all input quads.
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn block<const NB: usize>(
+    xq: &[i32],
+    wp: &[i8],
+    corr: &[i32],
+    coutp: usize,
+    g: usize,
+    row: &mut [i32],
+) {
+    let mut a = [_mm512_setzero_si512(); NB];
+    for (k, ak) in a.iter_mut().enumerate() {
+        if let Some(c) = corr.get(g + 16 * k..g + 16 * k + 16) {
+            // SAFETY: `c` is exactly 16 int32 (64 bytes); `loadu` has no alignment requirement.
+            *ak = unsafe { _mm512_loadu_si512(c.as_ptr().cast()) };
+        }
+    }
+    for (i, &xv) in xq.iter().enumerate() {
+        let xb = _mm512_set1_epi32(xv);
+        let base = (i * coutp + g) * 4;
+        let Some(ws) = wp.get(base..base + NB * 64) else {
+            return;
+        };
+        for (k, ak) in a.iter_mut().enumerate() {
+            // SAFETY: `ws` holds NB * 64 bytes, so the 64 bytes at k * 64 are in bounds;
+            // `loadu` has no alignment requirement.
+            let wv = unsafe { _mm512_loadu_si512(ws.as_ptr().add(k * 64).cast()) };
+            *ak = _mm512_dpbusd_epi32(*ak, xb, wv);
+        }
+    }
+    for (k, ak) in a.iter().enumerate() {
+        if let Some(dst) = row.get_mut(g + 16 * k..g + 16 * k + 16) {
+            // SAFETY: `dst` is exactly 16 int32 (64 bytes); `storeu` has no alignment
+            // requirement.
+            unsafe { _mm512_storeu_si512(dst.as_mut_ptr().cast(), *ak) };
+        }
+    }
+}
