@@ -117,7 +117,8 @@ code_enum! {
 }
 
 code_enum! {
-    /// Layer operator.
+    /// Layer operator (future format versions add operators, hence `#[non_exhaustive]`).
+    #[non_exhaustive]
     Op {
         /// Fully connected: `(1, cin) -> (1, cout)`, weights `cout x cin`.
         Dense = 0,

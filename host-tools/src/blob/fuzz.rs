@@ -1,0 +1,38 @@
+//! Fuzz bodies shared by the cargo-fuzz targets in `fuzz/` and the plain mutation tests in
+//! `host-tools/tests/blob_fuzz.rs` (which run in normal CI without nightly).
+
+use super::AlignedBuf;
+use equiframe::model::Model;
+
+/// Reads arbitrary bytes as a blob; on success touches every accessor. Must never panic.
+/// Returns whether the bytes were accepted.
+pub fn model_from_bytes(data: &[u8]) -> bool {
+    let buf = AlignedBuf::from_slice(data);
+    let Ok(m) = Model::from_bytes(buf.as_bytes()) else {
+        return false;
+    };
+    let mut sink = m.arena_bytes() + m.macs_per_frame() as usize + m.accumulator_len();
+    for l in m.layers() {
+        sink = sink.wrapping_add(l.weights_i8.len() + l.bias_i32.len() + l.weights_f32.len());
+        sink = sink.wrapping_add(m.tensor_max_bytes(l.output) as usize);
+    }
+    for r in m.output_ranges() {
+        sink = sink.wrapping_add(r.start + r.len);
+    }
+    for i in 0..m.schema_field_count() {
+        sink = sink.wrapping_add(m.schema_field(i).map_or(0, |f| usize::from(f.offset)));
+    }
+    core::hint::black_box(sink);
+    true
+}
+
+/// Re-stamps the CRC (and keeps `total_len` honest) so structural mutations reach the checks
+/// behind the checksum.
+pub fn fix_crc(bytes: &mut [u8]) {
+    if bytes.len() >= 16 {
+        let len = (bytes.len() as u32).to_le_bytes();
+        bytes[8..12].copy_from_slice(&len);
+        let crc = equiframe::model::crc32(&bytes[16..]);
+        bytes[12..16].copy_from_slice(&crc.to_le_bytes());
+    }
+}
