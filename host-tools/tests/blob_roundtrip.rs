@@ -20,7 +20,7 @@ fn int8_round_trip_keeps_every_field() {
         OutputSpec::new(OutputKind::Rotation, 9),
         OutputSpec::new(OutputKind::Quaternion, 4),
     ]);
-    m.axis_order = 1;
+    m.axis_order = AxisOrder::Ascending;
     m.degenerate_gap = 0.05;
     let bytes = write(&m).unwrap();
     let lay = layout(&m).unwrap();
@@ -30,13 +30,11 @@ fn int8_round_trip_keeps_every_field() {
     assert_eq!(model.precision(), Precision::Int8);
     assert_eq!(model.frame_mode(), FrameMode::Average);
     assert_eq!(
-        (
-            model.group_code(),
-            model.axis_order_code(),
-            model.robust_code()
-        ),
-        (0, 1, 0)
+        (model.group(), model.axis_order(), model.robust()),
+        (Group::O3, AxisOrder::Ascending, Robust::Off)
     );
+    assert_eq!(model.frame_options().degenerate_gap, 0.05);
+    assert_eq!(model.schema().fields(), &m.fields[..]);
     assert_eq!(model.degenerate_gap(), 0.05);
     assert_eq!(
         (model.dim(), model.input_channels(), model.max_points()),
@@ -107,7 +105,7 @@ fn f32_and_conv_round_trip() {
     let buf = AlignedBuf::from_slice(&write(&c).unwrap());
     let model = Model::from_bytes(buf.as_bytes()).unwrap();
     let l = model.layer(0).unwrap();
-    assert_eq!((l.kernel, l.stride, l.pad), (3, 2, 1));
+    assert_eq!((l.kernel, l.stride, l.pad_left, l.pad_right), (3, 2, 1, 1));
     assert_eq!(model.tensor(1).unwrap().rows, 4); // (8 + 2 - 3) / 2 + 1
     assert_eq!((l.act_min, l.act_max), (-10, 50)); // ReLU6 at scale 0.1, zp -10
 }

@@ -20,7 +20,7 @@ pub enum Section {
 /// Why [`Model::from_bytes`](super::Model::from_bytes) rejected a blob. Every variant carries
 /// the offending value; offsets are in bytes from the start of the blob (or of the data section
 /// where named so), indices count from 0.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum ModelError {
@@ -89,6 +89,8 @@ pub enum ModelError {
         /// Index of the offending field.
         field: usize,
     },
+    /// The input schema is rejected by `frame::InputSchema::new`.
+    Schema(crate::frame::FrameError),
     /// The output ranges do not tile `0..output_len` in order with the lengths of their kinds.
     BadOutputRange {
         /// Index of the offending range.
@@ -225,6 +227,7 @@ impl fmt::Display for ModelError {
                 write!(f, "{section:?} section at {offset} is out of bounds or misaligned")
             }
             Self::BadSchema { field } => write!(f, "input schema field {field} is invalid"),
+            Self::Schema(e) => write!(f, "input schema: {e}"),
             Self::BadOutputRange { index } => write!(f, "output range {index} is invalid"),
             Self::BadTensorRef { layer, tensor } => {
                 write!(f, "layer {layer}: bad reference to tensor {tensor}")

@@ -143,6 +143,20 @@ code_enum! {
         Relu = 1,
         /// `min(max(x, 0), 6)`.
         Relu6 = 2,
+        /// `min(max(x, -1), 1)`.
+        ReluN1To1 = 3,
+    }
+}
+
+impl Activation {
+    /// The kernels' (and quantizer's) activation of the same meaning.
+    pub const fn to_quant(self) -> crate::quant::Activation {
+        match self {
+            Self::None => crate::quant::Activation::None,
+            Self::Relu => crate::quant::Activation::Relu,
+            Self::Relu6 => crate::quant::Activation::Relu6,
+            Self::ReluN1To1 => crate::quant::Activation::ReluN1To1,
+        }
     }
 }
 

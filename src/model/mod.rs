@@ -14,6 +14,8 @@ mod validate;
 mod view;
 
 pub use aligned::AlignedBlob;
+
+use crate::frame::{AxisOrder, FrameOptions, Group, InputSchema, Robust};
 pub use crc::crc32;
 pub use error::{ModelError, Section};
 pub use format::{
@@ -26,9 +28,9 @@ pub use view::{LayerView, OutputRange, SchemaField, TensorInfo};
 pub(crate) struct Header {
     pub precision: Precision,
     pub mode: FrameMode,
-    pub group: u8,
-    pub axis_order: u8,
-    pub robust: u8,
+    pub group: Group,
+    pub axis_order: AxisOrder,
+    pub robust: Robust,
     pub points_mode: PointsMode,
     pub dim: u8,
     pub field_count: u8,
@@ -55,6 +57,7 @@ pub(crate) struct Header {
 #[derive(Clone, Copy, Debug)]
 pub struct Model<'a> {
     pub(crate) header: Header,
+    pub(crate) schema: InputSchema,
     pub(crate) layers: &'a [u8],
     pub(crate) tensors: &'a [u8],
     pub(crate) outputs: &'a [u8],
@@ -101,17 +104,30 @@ impl<'a> Model<'a> {
     pub fn frame_mode(&self) -> FrameMode {
         self.header.mode
     }
-    /// Frame group code (`frame::Group`: 0 O(3), 1 SO(3), 2 O(2), 3 SO(2)).
-    pub fn group_code(&self) -> u8 {
+    /// Frame group (meaningless, but valid, for [`FrameMode::None`]).
+    pub fn group(&self) -> Group {
         self.header.group
     }
-    /// Axis order code (`frame::AxisOrder`: 0 descending, 1 ascending).
-    pub fn axis_order_code(&self) -> u8 {
+    /// Eigenvalue (axis) order convention the model was trained with.
+    pub fn axis_order(&self) -> AxisOrder {
         self.header.axis_order
     }
-    /// Robust-mode code (`frame::Robust`, docs/FORMAT.md).
-    pub fn robust_code(&self) -> u8 {
+    /// Robust mode for (near-)repeated eigenvalues.
+    pub fn robust(&self) -> Robust {
         self.header.robust
+    }
+    /// The frame options recorded in the blob.
+    pub fn frame_options(&self) -> FrameOptions {
+        FrameOptions {
+            group: self.header.group,
+            order: self.header.axis_order,
+            robust: self.header.robust,
+            degenerate_gap: self.header.degenerate_gap,
+        }
+    }
+    /// The input schema recorded in the blob.
+    pub fn schema(&self) -> InputSchema {
+        self.schema
     }
     /// Relative eigengap under which a frame set counts as degenerate (frame option).
     pub fn degenerate_gap(&self) -> f32 {

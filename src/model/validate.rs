@@ -10,6 +10,7 @@ use super::format::{
 };
 use super::view::TensorInfo;
 use super::{Header, Model, ModelError, Section};
+use crate::frame::{Field, FieldKind, InputSchema};
 
 type R<T> = Result<T, ModelError>;
 
@@ -56,8 +57,10 @@ pub(super) fn validate(bytes: &[u8]) -> R<Model<'_>> {
         return Err(ModelError::BadCrc { expected, found });
     }
     let header = decode_header(blob)?;
+    let schema = decode_schema(blob, &header)?;
     let model = Model {
         header,
+        schema,
         layers: table(blob, &header, Section::Layers)?,
         tensors: table(blob, &header, Section::Tensors)?,
         outputs: table(blob, &header, Section::Outputs)?,
@@ -66,7 +69,6 @@ pub(super) fn validate(bytes: &[u8]) -> R<Model<'_>> {
         total_len: total,
     };
     check_tables_disjoint(&header)?;
-    check_schema(&model)?;
     check_tensors(&model)?;
     check_outputs(&model)?;
     let macs = check_layers(&model)?;
@@ -89,9 +91,9 @@ fn decode_header(b: &[u8]) -> R<Header> {
     let h = Header {
         precision: code(b, 16, "precision")?,
         mode: code(b, 17, "frame_mode")?,
-        group: u8_at(b, 18),
-        axis_order: u8_at(b, 19),
-        robust: u8_at(b, 20),
+        group: code(b, 18, "group")?,
+        axis_order: code(b, 19, "axis_order")?,
+        robust: code(b, 20, "robust")?,
         points_mode: code(b, 21, "points_mode")?,
         dim: u8_at(b, 22),
         field_count: u8_at(b, 23),
@@ -113,24 +115,6 @@ fn decode_header(b: &[u8]) -> R<Header> {
         data_offset: u32_at(b, 76),
         data_len: u32_at(b, 80),
     };
-    if h.group > 3 {
-        return Err(ModelError::BadCode {
-            field: "group",
-            value: h.group,
-        });
-    }
-    if h.axis_order > 1 {
-        return Err(ModelError::BadCode {
-            field: "axis_order",
-            value: h.axis_order,
-        });
-    }
-    if h.robust > 1 {
-        return Err(ModelError::BadCode {
-            field: "robust",
-            value: h.robust,
-        });
-    }
     for offset in 84..92 {
         if u8_at(b, offset) != 0 {
             return Err(ModelError::ReservedNotZero { offset });
@@ -141,7 +125,7 @@ fn decode_header(b: &[u8]) -> R<Header> {
             return Err(ModelError::ReservedNotZero { offset });
         }
     }
-    let group_dim = if h.group < 2 { 3 } else { 2 };
+    let group_dim = h.group.dim() as u8;
     let dim_ok = h.dim == 2 || h.dim == 3;
     if !dim_ok || (h.mode != FrameMode::None && h.dim != group_dim) {
         return Err(ModelError::BadCount {
@@ -238,48 +222,34 @@ fn check_tables_disjoint(h: &Header) -> R<()> {
     Ok(())
 }
 
-fn field_span(kind: u8, dim: usize) -> Option<usize> {
-    match kind {
-        0 | 1 => Some(dim),
-        2 => Some(if dim == 3 { 3 } else { 1 }),
-        3 => Some(1),
-        _ => None,
-    }
-}
-
-fn check_schema(m: &Model<'_>) -> R<()> {
-    let dim = m.dim();
-    let c = m.input_channels();
-    for i in 0..m.schema_field_count() {
-        let Some(f) = m.schema_field(i) else {
-            return Err(ModelError::BadSchema { field: i });
-        };
-        let Some(span) = field_span(f.kind, dim) else {
-            return Err(ModelError::BadCode {
-                field: "field_kind",
-                value: f.kind,
-            });
-        };
-        let start = usize::from(f.offset);
-        if start + span > c {
-            return Err(ModelError::BadSchema { field: i });
-        }
-        // Fields must not overlap one another.
-        for j in 0..i {
-            let Some(g) = m.schema_field(j) else { continue };
-            let gs = usize::from(g.offset);
-            let gspan = field_span(g.kind, dim).unwrap_or(1);
-            if start < gs + gspan && gs < start + span {
-                return Err(ModelError::BadSchema { field: i });
+/// Decodes and validates the input schema (through `InputSchema::new`, so the frame module's
+/// rules apply: geometric fields span `dim` channels, scalars one, inside the row, disjoint).
+fn decode_schema(b: &[u8], h: &Header) -> R<InputSchema> {
+    let mut fields = [Field {
+        kind: FieldKind::Scalar,
+        offset: 0,
+    }; MAX_SCHEMA_FIELDS];
+    let n = usize::from(h.field_count);
+    for (i, f) in fields.iter_mut().enumerate() {
+        let (kind, offset) = (u8_at(b, 92 + 2 * i), u8_at(b, 93 + 2 * i));
+        if i >= n {
+            if kind != 0 || offset != 0 {
+                return Err(ModelError::ReservedNotZero { offset: 92 + 2 * i });
             }
+            continue;
         }
+        let kind = FieldKind::try_from(kind).map_err(|value| ModelError::BadCode {
+            field: "field_kind",
+            value,
+        })?;
+        *f = Field { kind, offset };
     }
-    for i in m.schema_field_count()..MAX_SCHEMA_FIELDS {
-        if u8_at(m.fields, 2 * i) != 0 || u8_at(m.fields, 2 * i + 1) != 0 {
-            return Err(ModelError::ReservedNotZero { offset: 92 + 2 * i });
-        }
-    }
-    Ok(())
+    InputSchema::new(
+        usize::from(h.dim),
+        usize::from(h.channels),
+        fields.get(..n).unwrap_or(&[]),
+    )
+    .map_err(ModelError::Schema)
 }
 
 fn check_tensors(m: &Model<'_>) -> R<()> {
@@ -434,16 +404,13 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
         if u8_at(rec, 2) != 1 {
             return Err(field("input_count", u8_at(rec, 2).into()));
         }
-        if u8_at(rec, 3) != 0 || u16_at(rec, 6) != 0 || i32_at(rec, 40) != 0 || i32_at(rec, 44) != 0
+        if u8_at(rec, 3) != 0 || u16_at(rec, 6) != 0 || u16_at(rec, 42) != 0 || i32_at(rec, 44) != 0
         {
             return Err(field("reserved", 0));
         }
         let (inp, out) = (u16_at(rec, 4), u16_at(rec, 8));
-        let (k, stride, pad) = (
-            usize::from(u16_at(rec, 10)),
-            usize::from(u16_at(rec, 12)),
-            usize::from(u16_at(rec, 14)),
-        );
+        let (k, stride) = (usize::from(u16_at(rec, 10)), usize::from(u16_at(rec, 12)));
+        let pad = usize::from(u16_at(rec, 14)) + usize::from(u16_at(rec, 40));
         // References: input produced earlier (or tensor 0), output produced here only.
         let bad_ref = |tensor| ModelError::BadTensorRef { layer: li, tensor };
         let ti = m.tensor(inp).ok_or(bad_ref(inp))?;
@@ -519,7 +486,7 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
                 if ti.rows_kind != RowsKind::Fixed {
                     return Err(shape_err(inp, (h.max_points, cin), &ti));
                 }
-                let padded = u64::from(ti.rows) + 2 * pad as u64;
+                let padded = u64::from(ti.rows) + pad as u64;
                 if padded < k as u64 {
                     return Err(field("kernel", k as i32));
                 }

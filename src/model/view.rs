@@ -100,8 +100,10 @@ pub struct LayerView<'a> {
     pub kernel: usize,
     /// Conv1d stride (0 for other ops).
     pub stride: usize,
-    /// Conv1d zero padding on each side (0 for other ops).
-    pub pad: usize,
+    /// Conv1d zero padding before the first row (0 for other ops).
+    pub pad_left: usize,
+    /// Conv1d zero padding after the last row (0 for other ops).
+    pub pad_right: usize,
     /// int8 lower clamp of the output (0 in f32 blobs).
     pub act_min: i32,
     /// int8 upper clamp of the output (0 in f32 blobs).
@@ -178,7 +180,8 @@ impl<'a> Model<'a> {
             output: u16_at(rec, 8),
             kernel: usize::from(u16_at(rec, 10)),
             stride: usize::from(u16_at(rec, 12)),
-            pad: usize::from(u16_at(rec, 14)),
+            pad_left: usize::from(u16_at(rec, 14)),
+            pad_right: usize::from(u16_at(rec, 40)),
             act_min: i32_at(rec, 16),
             act_max: i32_at(rec, 20),
             weights_i8: &[],

@@ -35,8 +35,9 @@ mod types;
 mod write;
 
 pub use aligned::AlignedBuf;
+pub use equiframe::frame::{AxisOrder, Field, FieldKind, Group, Robust};
 pub use equiframe::model::{Activation, FrameMode, Op, OutputKind, Precision, FORMAT_VERSION};
 pub use error::BlobError;
 pub use plan::{plan, Plan, PlanItem};
-pub use types::{BlobLayer, BlobModel, ConvParams, FieldSpec, LayerParams, OutputSpec, Quant};
+pub use types::{BlobLayer, BlobModel, ConvParams, LayerParams, OutputSpec, Quant};
 pub use write::{layout, write, Layout};

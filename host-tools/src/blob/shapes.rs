@@ -26,14 +26,10 @@ pub struct LayerDerived {
     pub macs: u64,
 }
 
-/// TFLite `CalculateActivationRangeQuantized` for int8.
-pub fn activation_range(act: Activation, q: Quant) -> (i32, i32) {
-    let quantize = |x: f32| q.zero_point.saturating_add((x / q.scale).round() as i32);
-    match act {
-        Activation::None => (-128, 127),
-        Activation::Relu => (quantize(0.0).max(-128), 127),
-        Activation::Relu6 => (quantize(0.0).max(-128), quantize(6.0).min(127)),
-    }
+/// TFLite `CalculateActivationRangeQuantized` for int8 (`quant::activation_range`).
+pub fn activation_range(act: Activation, q: Quant) -> Result<(i32, i32), BlobError> {
+    equiframe::quant::activation_range(act.to_quant(), q.scale, q.zero_point)
+        .map_err(|e| BlobError::BadField("output_quant", e.to_string()))
 }
 
 fn check_len(
@@ -83,14 +79,11 @@ fn infer_layer(
         Op::PointwiseMax => (1, false, 1),
         Op::Conv1d => {
             let c = l.conv;
-            if inp.per_point || c.kernel == 0 || c.stride == 0 || inp.rows + 2 * c.pad < c.kernel {
+            let padded = inp.rows + c.pad_left + c.pad_right;
+            if inp.per_point || c.kernel == 0 || c.stride == 0 || padded < c.kernel {
                 return Err(bad_shape);
             }
-            (
-                (inp.rows + 2 * c.pad - c.kernel) / c.stride + 1,
-                false,
-                c.kernel,
-            )
+            ((padded - c.kernel) / c.stride + 1, false, c.kernel)
         }
         Op::MaxPool => (1, false, 0),
         _ => {
@@ -154,7 +147,7 @@ fn infer_layer(
         });
     }
     let clamp = match m.precision {
-        Precision::Int8 => activation_range(l.activation, quant),
+        Precision::Int8 => activation_range(l.activation, quant)?,
         Precision::F32 => (0, 0),
     };
     let mac_rows = if l.op == Op::PointwiseMax {

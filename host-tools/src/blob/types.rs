@@ -1,6 +1,7 @@
 //! The writer's input: a plain description of a model, built by the ONNX importer / quantizer
 //! (or by hand in tests). Everything is owned, public and `Clone`.
 
+use equiframe::frame::{AxisOrder, Field, FieldKind, Group, Robust};
 use equiframe::model::{Activation, FrameMode, Op, OutputKind, Precision};
 
 /// Per-tensor affine quantization: `real = scale * (q - zero_point)`.
@@ -29,16 +30,6 @@ impl Default for Quant {
     }
 }
 
-/// One input-schema field: `kind` is the `frame::FieldKind` code (0 position, 1 vector,
-/// 2 axial, 3 scalar), `offset` its first channel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FieldSpec {
-    /// `frame::FieldKind` code.
-    pub kind: u8,
-    /// First channel.
-    pub offset: u8,
-}
-
 /// One output range, in order: the next `len` output channels mean `kind`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OutputSpec {
@@ -62,8 +53,10 @@ pub struct ConvParams {
     pub kernel: usize,
     /// Stride.
     pub stride: usize,
-    /// Zero padding per side.
-    pub pad: usize,
+    /// Zero padding before the first row.
+    pub pad_left: usize,
+    /// Zero padding after the last row.
+    pub pad_right: usize,
 }
 
 /// A layer's weights and requantization parameters.
@@ -174,12 +167,19 @@ impl BlobLayer {
         self.activation = activation;
         self
     }
-    /// Sets the Conv1d geometry.
-    pub fn with_conv(mut self, kernel: usize, stride: usize, pad: usize) -> Self {
+    /// Sets the Conv1d geometry (ONNX `pads = [pad_left, pad_right]`).
+    pub fn with_conv(
+        mut self,
+        kernel: usize,
+        stride: usize,
+        pad_left: usize,
+        pad_right: usize,
+    ) -> Self {
         self.conv = ConvParams {
             kernel,
             stride,
-            pad,
+            pad_left,
+            pad_right,
         };
         self
     }
@@ -192,20 +192,20 @@ pub struct BlobModel {
     pub precision: Precision,
     /// Average over the frame set, one canonical frame, or none.
     pub frame_mode: FrameMode,
-    /// `frame::Group` code: 0 O(3), 1 SO(3), 2 O(2), 3 SO(2).
-    pub group: u8,
-    /// `frame::AxisOrder` code: 0 descending, 1 ascending.
-    pub axis_order: u8,
-    /// `frame::Robust` code: 0 off, 1 on.
-    pub robust: u8,
-    /// Relative eigengap under which the frame set is flagged degenerate.
+    /// Frame group (its dimension must equal `dim` unless `frame_mode` is `None`).
+    pub group: Group,
+    /// Eigenvalue (axis) order the backbone was trained with.
+    pub axis_order: AxisOrder,
+    /// Robust mode for (near-)repeated eigenvalues.
+    pub robust: Robust,
+    /// Relative eigengap under which the frame set is degenerate (`FrameOptions` default 0.01).
     pub degenerate_gap: f32,
     /// Spatial dimension (2 or 3).
     pub dim: u8,
     /// Channels per input row.
     pub channels: u16,
-    /// Input-schema fields (at most 8).
-    pub fields: Vec<FieldSpec>,
+    /// Input-schema fields (at most 8; `frame::InputSchema::new` rules).
+    pub fields: Vec<Field>,
     /// Largest accepted number of rows.
     pub max_points: u32,
     /// `true`: exactly `max_points` rows (needed by Conv1d); `false`: `1..=max_points`.
@@ -225,13 +225,16 @@ impl BlobModel {
         Self {
             precision: Precision::Int8,
             frame_mode: FrameMode::Average,
-            group: if dim == 2 { 2 } else { 0 },
-            axis_order: 0,
-            robust: 0,
-            degenerate_gap: 0.0,
+            group: if dim == 2 { Group::O2 } else { Group::O3 },
+            axis_order: AxisOrder::Descending,
+            robust: Robust::Off,
+            degenerate_gap: 0.01,
             dim,
             channels,
-            fields: vec![FieldSpec { kind: 0, offset: 0 }],
+            fields: vec![Field {
+                kind: FieldKind::Position,
+                offset: 0,
+            }],
             max_points,
             fixed_points: false,
             input_quant: Quant::default(),

@@ -39,11 +39,7 @@ fn check_model_fields(m: &BlobModel) -> Result<usize, BlobError> {
     if m.dim != 2 && m.dim != 3 {
         return field("dim", "must be 2 or 3");
     }
-    let group_dim = if m.group < 2 { 3 } else { 2 };
-    if m.group > 3 {
-        return field("group", "code must be 0..=3");
-    }
-    if m.frame_mode != FrameMode::None && group_dim != m.dim {
+    if m.frame_mode != FrameMode::None && m.group.dim() != usize::from(m.dim) {
         return field("dim", "does not match the frame group's dimension");
     }
     if m.channels == 0 || m.max_points == 0 {
@@ -51,6 +47,11 @@ fn check_model_fields(m: &BlobModel) -> Result<usize, BlobError> {
     }
     if m.fields.len() > MAX_SCHEMA_FIELDS {
         return field("fields", "at most 8 schema fields");
+    }
+    if let Err(e) =
+        equiframe::frame::InputSchema::new(usize::from(m.dim), usize::from(m.channels), &m.fields)
+    {
+        return Err(BlobError::BadField("schema", e.to_string()));
     }
     if m.precision == Precision::Int8
         && !(m.input_quant.scale.is_finite() && m.input_quant.scale > 0.0)
@@ -215,7 +216,8 @@ pub fn write(m: &BlobModel) -> Result<Vec<u8>, BlobError> {
         };
         put_u16(&mut records, r + 10, conv(l.conv.kernel)?);
         put_u16(&mut records, r + 12, conv(l.conv.stride)?);
-        put_u16(&mut records, r + 14, conv(l.conv.pad)?);
+        put_u16(&mut records, r + 14, conv(l.conv.pad_left)?);
+        put_u16(&mut records, r + 40, conv(l.conv.pad_right)?);
         put_i32(&mut records, r + 16, d.clamp.0);
         put_i32(&mut records, r + 20, d.clamp.1);
         put_u32(&mut records, r + 24, to_u32("weights", w_off)?);
@@ -247,9 +249,9 @@ pub fn write(m: &BlobModel) -> Result<Vec<u8>, BlobError> {
     put_u16(h, 6, HEADER_LEN as u16);
     h[16] = m.precision.code();
     h[17] = m.frame_mode.code();
-    h[18] = m.group;
-    h[19] = m.axis_order;
-    h[20] = m.robust;
+    h[18] = m.group as u8;
+    h[19] = m.axis_order as u8;
+    h[20] = m.robust as u8;
     h[21] = u8::from(m.fixed_points);
     h[22] = m.dim;
     h[23] = m.fields.len() as u8;
@@ -271,7 +273,7 @@ pub fn write(m: &BlobModel) -> Result<Vec<u8>, BlobError> {
     put_u32(h, 76, to_u32("data", data_offset)?);
     put_u32(h, 80, to_u32("data", data.len())?);
     for (i, f) in m.fields.iter().enumerate() {
-        h[92 + 2 * i] = f.kind;
+        h[92 + 2 * i] = f.kind as u8;
         h[93 + 2 * i] = f.offset;
     }
     let mut blob = records;

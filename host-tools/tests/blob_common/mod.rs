@@ -42,7 +42,10 @@ pub fn small_int8(outputs: Vec<OutputSpec>) -> BlobModel {
     };
     let mut m = BlobModel::points(3, 4, 8);
     m.input_quant = Quant::new(0.02, 3);
-    m.fields = vec![FieldSpec { kind: 0, offset: 0 }];
+    m.fields = vec![Field {
+        kind: FieldKind::Position,
+        offset: 0,
+    }];
     m.outputs = outputs;
     m.layers = vec![
         layer(Op::Pointwise, 0, 4, 4, Quant::new(0.05, -128)).with_activation(Activation::Relu),
@@ -83,11 +86,17 @@ pub fn small_conv(outputs: Vec<OutputSpec>) -> BlobModel {
     let k: usize = outputs.iter().map(|o| o.len).sum();
     let mut r = Rng(5);
     let mut m = BlobModel::points(3, 6, 8);
-    m.group = 1;
+    m.group = Group::SO3;
     m.fixed_points = true;
     m.fields = vec![
-        FieldSpec { kind: 1, offset: 0 },
-        FieldSpec { kind: 2, offset: 3 },
+        Field {
+            kind: FieldKind::Vector,
+            offset: 0,
+        },
+        Field {
+            kind: FieldKind::Axial,
+            offset: 3,
+        },
     ];
     m.input_quant = Quant::new(0.05, 0);
     m.outputs = outputs;
@@ -102,7 +111,7 @@ pub fn small_conv(outputs: Vec<OutputSpec>) -> BlobModel {
             vec![-7; 4],
             Quant::new(0.1, -10),
         )
-        .with_conv(3, 2, 1)
+        .with_conv(3, 2, 1, 1)
         .with_activation(Activation::Relu6),
         BlobLayer::max_pool(1),
         BlobLayer::int8(
