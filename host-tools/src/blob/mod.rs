@@ -31,6 +31,7 @@ mod error;
 pub mod fuzz;
 pub mod plan;
 mod shapes;
+pub mod synth;
 mod types;
 mod write;
 
