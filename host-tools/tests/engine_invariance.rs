@@ -1,13 +1,17 @@
 //! Invariance and equivariance of frame-averaged outputs (proptest).
 //!
-//! Stated tolerances (output LSB = the output tensor's scale):
+//! Stated tolerances (output LSB = the output tensor's scale), relative eigengap > 1e-2:
 //! - permutation of the points: bit-identical outputs, int8 and f32;
-//! - rotation / reflection / translation, relative eigengap > 1e-2: int8 outputs within 1 LSB
-//!   per invariant channel and within 1 LSB in Euclidean norm (`sqrt(dim)` LSB for the
-//!   axial/vector and 3 LSB for the rotation-matrix entries, whose projection mixes channels)
-//!   after mapping; f32 outputs within 1e-4 relative.
+//! - rotation / reflection / translation: int8 outputs within 1 LSB (absolute for invariant
+//!   channels, Euclidean norm of the difference for vector / point / axial / quaternion
+//!   ranges, max entry for rotation matrices) after mapping with the transformation; f32
+//!   outputs within 1e-4 (1e-3 for rotation and quaternion outputs, whose SO(3) projection
+//!   amplifies rounding when the averaged matrix is far from a rotation).
+//!
 //! Rotation and quaternion outputs are checked under proper rotations only (a reflected
-//! rotation is not a rotation).
+//! rotation is not a rotation). Measured worst cases are printed by
+//! `worst_case_errors_on_fixed_seeds` (`-- --nocapture`): int8 about 1e-4 LSB, because the
+//! int8 outputs of matched frames are bit-identical and only the f32 averaging rounds.
 
 mod blob_common;
 
