@@ -5,7 +5,7 @@
 mod blob_common;
 
 use blob_common::*;
-use equiframe_cli::blob::fuzz::{fix_crc, model_from_bytes};
+use equiframe_cli::blob::fuzz::{engine_run, fix_crc, model_from_bytes};
 use equiframe_cli::blob::*;
 
 fn mutate(r: &mut Rng, bytes: &mut Vec<u8>) {
@@ -56,6 +56,7 @@ fn random_mutations_never_panic() {
     ];
     let mut r = Rng(0x1234_5678);
     let mut accepted = 0;
+    let mut ran = 0;
     let iterations = 20_000;
     for i in 0..iterations {
         let mut b = seeds[i % seeds.len()].clone();
@@ -69,7 +70,12 @@ fn random_mutations_never_panic() {
             fix_crc(&mut b);
         }
         accepted += usize::from(model_from_bytes(&b));
+        if i % 4 == 0 {
+            ran += usize::from(engine_run(&b));
+        }
     }
+    println!("engine ran on {ran} mutants");
+    assert!(ran > 0);
     println!("{accepted} of {iterations} mutants accepted");
     assert!(accepted < iterations);
 }
@@ -80,4 +86,5 @@ fn valid_seeds_are_accepted() {
         &write(&small_int8(vec![OutputSpec::new(OutputKind::Invariant, 1)])).unwrap()
     ));
     assert!(!model_from_bytes(&[]));
+    assert!(engine_run(&write(&small_conv(vec![OutputSpec::new(OutputKind::Vector, 3)])).unwrap()));
 }

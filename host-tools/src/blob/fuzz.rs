@@ -36,3 +36,40 @@ pub fn fix_crc(bytes: &mut [u8]) {
         bytes[12..16].copy_from_slice(&crc.to_le_bytes());
     }
 }
+
+/// Largest arena the engine fuzz body allocates (bigger claims are skipped).
+pub const FUZZ_ARENA_LIMIT: usize = 1 << 20;
+
+/// Reads arbitrary bytes as a blob and, if valid, runs the engine on a deterministic input
+/// derived from the bytes (at most 64 rows) in an arena of exactly `arena_bytes`, then one
+/// byte less (which must be refused). Must never panic. Returns whether the engine ran.
+pub fn engine_run(data: &[u8]) -> bool {
+    let buf = AlignedBuf::from_slice(data);
+    let Ok(m) = Model::from_bytes(buf.as_bytes()) else { return false };
+    if m.arena_bytes() > FUZZ_ARENA_LIMIT {
+        return false;
+    }
+    let n = match m.points_mode() {
+        equiframe::model::PointsMode::Fixed => m.max_points(),
+        equiframe::model::PointsMode::Variable => m.max_points().min(64),
+    };
+    if n * m.input_channels() > 1 << 16 {
+        return false;
+    }
+    let mut seed = u64::from(equiframe::model::crc32(data)) | 1;
+    let input: Vec<f32> = (0..n * m.input_channels())
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 40) as f32 / (1u64 << 20) as f32 - 8.0
+        })
+        .collect();
+    let mut arena = AlignedBuf::from_slice(&vec![0u8; m.arena_bytes()]);
+    let mut out = vec![0.0f32; m.output_len()];
+    let ok = m.run(&input, arena.as_bytes_mut(), &mut out).is_ok();
+    let short = m.arena_bytes().saturating_sub(1);
+    let refused = m.run(&input, &mut arena.as_bytes_mut()[..short], &mut out).is_err();
+    assert!(refused, "an arena one byte short was accepted");
+    ok
+}
