@@ -1,0 +1,22 @@
+//! The subcommands: each takes its parsed arguments and returns an error to print as one line.
+
+pub mod frames;
+mod frames_core;
+
+use anyhow::bail;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let quiet = cli.quiet;
+    match cli.command {
+        Command::Frames(args) => frames::run(&args, quiet),
+        Command::Convert(_) => bail!("`convert` is not available yet in this build"),
+        Command::Inspect(_) => bail!("`inspect` is not available yet in this build"),
+        Command::Verify(_) => bail!("`verify` is not available yet in this build"),
+        Command::Run(_) => bail!("`run` is not available yet in this build"),
+        Command::Bench(_) => bail!("`bench` is not available yet in this build"),
+        Command::Demo(_) => bail!("`demo` is not available yet in this build"),
+    }
+}
