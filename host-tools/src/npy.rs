@@ -361,7 +361,7 @@ mod tests {
     fn round_trip_f32_and_i8() {
         let a = NpyArray::from_f32(vec![2, 3], vec![1.0, -2.5, 3.0, 0.0, f32::MAX, 1e-30]).unwrap();
         assert_eq!(NpyArray::parse(&a.to_bytes()).unwrap(), a);
-        assert_eq!(a.to_bytes().len(), 64 + 24); // header 64, data 24
+        assert_eq!(a.to_bytes().len(), 128 + 24); // header 128, data 24
         let b = NpyArray::from_i8(vec![4], vec![-128, -1, 0, 127]).unwrap();
         assert_eq!(NpyArray::parse(&b.to_bytes()).unwrap(), b);
         let s = NpyArray::from_f32(vec![], vec![7.0]).unwrap();
