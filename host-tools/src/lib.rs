@@ -6,5 +6,7 @@
 pub mod blob;
 pub mod cli;
 pub mod commands;
+pub mod ir;
 pub mod npy;
+pub mod onnx;
 pub mod progress;
