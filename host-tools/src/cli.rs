@@ -259,7 +259,8 @@ pub struct FramesArgs {
     #[arg(long, value_enum, default_value_t)]
     pub axis_order: AxisOrderArg,
     /// Robust mode for (near-)repeated eigenvalues: extra frames averaged over the degenerate
-    /// eigenspace (changes K where a set is degenerate; OUT then pads with zero-weight frames).
+    /// eigenspace (K becomes the largest set's frame count, up to 48; smaller sets are padded
+    /// with all-zero frames).
     #[arg(long)]
     pub robust: bool,
     /// Print per set the eigenvalues, relative eigengap and degeneracy flag as JSON.

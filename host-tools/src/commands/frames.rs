@@ -131,7 +131,7 @@ pub fn run(args: &FramesArgs, quiet: bool) -> anyhow::Result<()> {
     out.write(&args.output)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        super::print_stdout(&serde_json::to_string_pretty(&report)?)?;
     }
     Ok(())
 }

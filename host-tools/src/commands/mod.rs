@@ -1,7 +1,7 @@
 //! The subcommands: each takes its parsed arguments and returns an error to print as one line.
 
 pub mod frames;
-mod frames_core;
+pub mod frames_core;
 
 use anyhow::bail;
 
@@ -18,5 +18,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(_) => bail!("`run` is not available yet in this build"),
         Command::Bench(_) => bail!("`bench` is not available yet in this build"),
         Command::Demo(_) => bail!("`demo` is not available yet in this build"),
+    }
+}
+
+/// Writes `text` and a newline to stdout; a closed pipe (`| head`) is not an error.
+pub fn print_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
     }
 }
