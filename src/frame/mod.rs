@@ -1,1 +1,38 @@
-//! Floor 2: moments, input schema, frame sets and their fixed-point twin.
+//! Floor 2: canonical frames of sensor samples.
+//!
+//! Data flow: a sample (row-major `(N, channels)` f32) and its [`InputSchema`] ->
+//! [`Moments`] (centroid and unnormalised scatter, robust far from the origin, optional
+//! weights; [`SlidingWindow`] for streams) -> eigendecomposition ([`crate::geom`]) ->
+//! [`FrameSet`] (all sign frames of the principal axes for O(3), SO(3), O(2), SO(2), with
+//! eigenvalues, relative eigengap and a degeneracy flag; [`robust`] extras for repeated
+//! eigenvalues) -> [`InputSchema::canonicalize`] applies a [`Frame`] to the sample.
+//! Alternatives: one frame by the equivariant [`sign`] rule, or one random member per call
+//! with [`FrameSampler`]. `fixed` is the same pipeline in fixed point for chips without an
+//! FPU.
+//!
+//! Conventions: `Frame::axes[j]` is the j-th axis (column j of `F`) in sensor coordinates;
+//! canonical coordinates are `F^T (x - c)`; axes are ordered by descending eigenvalue unless
+//! [`AxisOrder::Ascending`] is chosen.
+
+mod error;
+mod group;
+mod moments;
+pub mod robust;
+mod sampler;
+mod schema;
+pub mod set;
+pub mod sign;
+mod transform;
+mod window;
+
+pub use crate::geom::AxisOrder;
+pub use error::FrameError;
+pub use group::{Group, Robust};
+pub use moments::{Moments, MAX_POINTS};
+pub use robust::ROBUST_ROTATIONS;
+pub use sampler::FrameSampler;
+pub use schema::{Field, FieldKind, InputSchema, MAX_CHANNELS, MAX_FIELDS};
+pub use set::{FrameOptions, FrameSet, Spectrum, MAX_FRAMES, ZERO_REL};
+pub use sign::SIGN_TOL;
+pub use transform::Frame;
+pub use window::SlidingWindow;

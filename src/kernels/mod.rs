@@ -1,1 +1,36 @@
-//! Floor 2: int8 and f32 layer kernels (dense, pointwise, conv1d, pooling, activations).
+//! Floor 2: int8 and f32 layer kernels (dense, pointwise, conv1d, pooling, activations, add,
+//! concat, (de)quantization).
+//!
+//! int8 kernels are bit-exact with TFLite Micro's reference kernels under the quantization
+//! contract of `ARCHITECTURE.md`: weights symmetric per output channel, activations asymmetric
+//! per tensor, int32 bias with the input zero-point term folded in, double-rounding
+//! requantization ([`QParams`]). Every f32 kernel mirrors an int8 one with the same layout
+//! (row-major, channels last) and sums in a fixed order.
+//!
+//! Kernels take slices plus dimensions and never panic: the engine validates shapes once;
+//! a kernel handed slices shorter than its dimensions returns without writing.
+
+mod activation;
+mod add;
+mod concat;
+mod conv1d;
+mod dense;
+mod dot;
+mod fparams;
+mod pointwise;
+mod pool;
+mod qparams;
+mod requant;
+
+pub use activation::{
+    clamp_i8, leaky_relu_f32, leaky_relu_i8, relu6_f32, relu_f32, LeakyReluParams,
+};
+pub use add::{add_f32, add_i8, AddParams, ADD_LEFT_SHIFT};
+pub use concat::{concat_f32, concat_i8, ConcatPart};
+pub use conv1d::{conv1d_f32, conv1d_i8, Conv1dDims};
+pub use dense::{dense_f32, dense_i8};
+pub use fparams::{clamp_range_f32, FParams};
+pub use pointwise::{pointwise_f32, pointwise_i8, pointwise_max_f32, pointwise_max_i8};
+pub use pool::{max_pool_f32, max_pool_i8, mean_pool_f32, mean_pool_i8, sum_pool_f32, sum_pool_i8};
+pub use qparams::QParams;
+pub use requant::{dequantize_slice, quantize_slice, requantize_i8, Requant};
