@@ -12,7 +12,10 @@ pub struct Checks {
 impl Checks {
     /// No checks yet.
     pub const fn new() -> Self {
-        Self { passed: 0, failed: 0 }
+        Self {
+            passed: 0,
+            failed: 0,
+        }
     }
 
     /// Records one check; prints `PASS name` or `FAIL name: detail`.

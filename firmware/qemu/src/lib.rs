@@ -12,6 +12,7 @@
 pub mod check;
 pub mod meter;
 pub mod out;
+pub mod rng;
 pub mod rt;
 
 pub use check::Checks;

@@ -27,7 +27,10 @@ static WRAPS: AtomicU32 = AtomicU32::new(0);
 #[exception]
 fn SysTick() {
     // Sole writer; thumbv6m has no atomic read-modify-write, and none is needed.
-    WRAPS.store(WRAPS.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
+    WRAPS.store(
+        WRAPS.load(Ordering::Relaxed).wrapping_add(1),
+        Ordering::Relaxed,
+    );
 }
 
 /// Starts SysTick as a free-running 24-bit down-counter on the core clock with the wrap
@@ -40,8 +43,8 @@ pub fn start(mut syst: SYST) {
     WRAPS.store(0, Ordering::Relaxed);
     syst.enable_interrupt();
     syst.enable_counter();
-    // The meter owns SysTick from here on; registers are read through `SYST::get_current`.
-    core::mem::forget(syst);
+    // The meter owns SysTick from here on (`syst` is consumed); registers are read through
+    // `SYST::get_current`.
 }
 
 /// Ticks elapsed since [`start`] (monotonic, 64 bits).
@@ -85,7 +88,10 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, u64) {
     let r = f();
     let b = ticks();
     let cost = ticks_to_instructions(b - a);
-    (r, cost.saturating_sub(u64::from(OVERHEAD.load(Ordering::Relaxed))))
+    (
+        r,
+        cost.saturating_sub(u64::from(OVERHEAD.load(Ordering::Relaxed))),
+    )
 }
 
 /// A loop of exactly `2 * n` instructions (`subs` + `bne` per iteration) plus a constant few,

@@ -10,7 +10,11 @@ macro_rules! println {
 
 /// Ends the emulation: exit code 0 when `ok`, 1 otherwise (QEMU returns it to the shell).
 pub fn exit(ok: bool) -> ! {
-    debug::exit(if ok { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
+    debug::exit(if ok {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
     // Not reached under QEMU; on a debugger-less board stay here.
     #[allow(clippy::empty_loop)]
     loop {}

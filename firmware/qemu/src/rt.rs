@@ -12,7 +12,11 @@ fn panic(info: &PanicInfo) -> ! {
 
 #[exception]
 unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
-    crate::println!("FAIL hardfault: pc={:#010x} lr={:#010x}", frame.pc(), frame.lr());
+    crate::println!(
+        "FAIL hardfault: pc={:#010x} lr={:#010x}",
+        frame.pc(),
+        frame.lr()
+    );
     crate::out::exit(false)
 }
 
