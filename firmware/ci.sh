@@ -54,12 +54,22 @@ qemu_run() {
     fi
 }
 
+# The committed golden outputs must be what the desktop computes now (same Rust code).
+echo "== desktop golden outputs (host-gen --check)"
+if (cd "$FW/host-gen" && cargo run --release --quiet -- --check) >"$LOG/host-gen.log" 2>&1; then
+    while read -r name; do pass "host-gen/$name"; done < <(grep '^PASS ' "$LOG/host-gen.log" | cut -c6-)
+else
+    while read -r name; do fail "host-gen/$name"; done < <(grep '^FAIL ' "$LOG/host-gen.log" | cut -c6-)
+    grep -q '^FAIL ' "$LOG/host-gen.log" || { fail host-gen "build or run failed"; tail -n 30 "$LOG/host-gen.log"; }
+fi
+
 echo "== QEMU mps2-an386: $(qemu-system-arm --version | head -n 1)"
 for t in thumbv7em-none-eabihf thumbv6m-none-eabi; do
     case $t in thumbv7em*) core=m4f ;; *) core=m0plus ;; esac
     qemu_run "$core/calibrate" "$t" calibrate
     qemu_run "$core/fault" "$t" fault expect-fail
     qemu_run "$core/panics" "$t" panics expect-fail
+    qemu_run "$core/frames" "$t" frames
 done
 qemu_run m4f/dsp thumbv7em-none-eabihf dsp
 

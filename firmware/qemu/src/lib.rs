@@ -9,10 +9,13 @@
 #![no_std]
 #![deny(missing_docs)]
 
+pub mod cases;
 pub mod check;
+pub mod golden;
 pub mod meter;
 pub mod out;
 pub mod rng;
 pub mod rt;
+pub mod stages;
 
 pub use check::Checks;
