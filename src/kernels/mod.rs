@@ -10,6 +10,8 @@
 //! Kernels take slices plus dimensions and never panic: the engine validates shapes once;
 //! a kernel handed slices shorter than its dimensions returns without writing.
 
+#[cfg(all(feature = "dsp", target_arch = "arm"))]
+pub mod dsp;
 mod activation;
 mod add;
 mod concat;
