@@ -7,15 +7,16 @@
 //! eigenvalues, relative eigengap and a degeneracy flag; [`robust`] extras for repeated
 //! eigenvalues) -> [`InputSchema::canonicalize`] applies a [`Frame`] to the sample.
 //! Alternatives: one frame by the equivariant [`sign`] rule, or one random member per call
-//! with [`FrameSampler`]. `fixed` is the same pipeline in fixed point for chips without an
+//! with [`FrameSampler`]. [`fixed`] is the same pipeline in fixed point for chips without an
 //! FPU.
 //!
 //! Conventions: `Frame::axes[j]` is the j-th axis (column j of `F`) in sensor coordinates;
 //! canonical coordinates are `F^T (x - c)`; axes are ordered by descending eigenvalue unless
 //! [`AxisOrder::Ascending`] is chosen.
 
-mod error;
-mod group;
+pub(crate) mod error;
+pub mod fixed;
+pub(crate) mod group;
 mod moments;
 pub mod robust;
 mod sampler;
@@ -29,7 +30,7 @@ pub use crate::geom::AxisOrder;
 pub use error::FrameError;
 pub use group::{Group, Robust};
 pub use moments::{Moments, MAX_POINTS};
-pub use robust::ROBUST_ROTATIONS;
+pub use robust::{ICOSAHEDRAL_ROTATIONS, ROBUST_ROTATIONS};
 pub use sampler::FrameSampler;
 pub use schema::{Field, FieldKind, InputSchema, MAX_CHANNELS, MAX_FIELDS};
 pub use set::{FrameOptions, FrameSet, Spectrum, MAX_FRAMES, ZERO_REL};

@@ -29,8 +29,8 @@ use super::robust;
 use super::transform::Frame;
 use crate::geom::{cross, det3, normalize, sym_eigen2, sym_eigen3, AxisOrder, Vec3};
 
-/// Most frames any set can hold (robust O(3): 48).
-pub const MAX_FRAMES: usize = 48;
+/// Most frames any set can hold (robust O(3) with three close eigenvalues: 120).
+pub const MAX_FRAMES: usize = 120;
 
 /// Eigenvalues at or below `ZERO_REL * l_max` count as zero for the eigengap.
 pub const ZERO_REL: f32 = 1.0e-5;

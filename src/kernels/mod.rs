@@ -33,6 +33,8 @@
 //! assert!(y[1] >= zp_out as i8); // ReLU clamp at the output zero point
 //! ```
 
+#[cfg(all(feature = "dsp", target_arch = "arm"))]
+pub mod dsp;
 mod activation;
 mod add;
 mod concat;

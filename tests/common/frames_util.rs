@@ -326,3 +326,23 @@ pub fn subsample(data: &[f32], channels: usize, step: usize) -> Vec<f32> {
         .copied()
         .collect()
 }
+
+/// Frame-averaged per-point probe for the first `rows` rows: an invariant per-point feature,
+/// which (unlike a mean over many points) is sensitive to the frame's orientation.
+pub fn averaged_point_probe(
+    set: &FrameSet,
+    schema: &equiframe::frame::InputSchema,
+    sample: &[f32],
+    rows: usize,
+) -> Vec<f64> {
+    let c = schema.channels();
+    let mut out = vec![0.0f32; sample.len()];
+    let mut acc = vec![0.0f64; rows];
+    for f in set.frames() {
+        schema.canonicalize(f, sample, &mut out).unwrap();
+        for (a, row) in acc.iter_mut().zip(out.chunks_exact(c)) {
+            *a += f.weight as f64 * probe(row, c, schema.dim());
+        }
+    }
+    acc
+}

@@ -1,0 +1,277 @@
+//! Command-line arguments of the `equiframe` tool (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// equiframe: frame-averaged int8 networks that are exactly invariant to rotations,
+/// reflections, translations and point order, for microcontrollers.
+#[derive(Debug, Parser)]
+#[command(name = "equiframe", version, propagate_version = true)]
+#[command(after_help = "Examples:
+  equiframe frames cloud.npy -o frames.npy --group o3 --json
+  equiframe convert pointnet.onnx -o pointnet.eqf --frames o3 --calibration cal.npy
+  equiframe inspect pointnet.eqf
+  equiframe run pointnet.eqf --input x.npy -o y.npy
+  equiframe verify pointnet.eqf --onnx pointnet.onnx --input x.npy")]
+pub struct Cli {
+    /// No progress bars (they are also hidden when stderr is not a terminal).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Convert an ONNX backbone into an `.eqf` model blob (int8 or f32), adding the frames.
+    Convert(ConvertArgs),
+    /// Print a model blob: layers, shapes, parameters, quantization, frames, flash and RAM.
+    Inspect(InspectArgs),
+    /// Compare a model blob with onnxruntime (and the float reference) on the same inputs.
+    Verify(VerifyArgs),
+    /// Evaluate a model blob on a batch of raw inputs from a `.npy` file.
+    Run(RunArgs),
+    /// Compute the frame sets (centroid + principal axes, all sign flips) of point sets.
+    Frames(FramesArgs),
+    /// Time equiframe and onnxruntime on the same model and inputs.
+    Bench(PassThroughArgs),
+    /// Run the demo: frames and a frame-averaged model on a real or generated cloud.
+    Demo(PassThroughArgs),
+}
+
+/// A frame group on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupArg {
+    /// Rotations and reflections in 3D (8 frames).
+    O3,
+    /// Rotations in 3D (4 frames).
+    So3,
+    /// Rotations and reflections in 2D (4 frames).
+    O2,
+    /// Rotations in 2D (2 frames).
+    So2,
+}
+
+impl GroupArg {
+    /// The dimension the group acts on.
+    pub fn dim(self) -> usize {
+        match self {
+            GroupArg::O3 | GroupArg::So3 => 3,
+            GroupArg::O2 | GroupArg::So2 => 2,
+        }
+    }
+
+    /// The name as written on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupArg::O3 => "o3",
+            GroupArg::So3 => "so3",
+            GroupArg::O2 => "o2",
+            GroupArg::So2 => "so2",
+        }
+    }
+}
+
+/// The frame group of a converted model, or none (the backbone alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FramesArg {
+    /// O(3): 8 frames.
+    O3,
+    /// SO(3): 4 frames.
+    So3,
+    /// O(2): 4 frames.
+    O2,
+    /// SO(2): 2 frames.
+    So2,
+    /// No frames: the backbone runs once on the raw input.
+    None,
+}
+
+/// Order of the frame axes by eigenvalue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum AxisOrderArg {
+    /// Largest eigenvalue first (FAENet; the default).
+    #[default]
+    Descending,
+    /// Smallest eigenvalue first (the original Frame Averaging code).
+    Ascending,
+}
+
+impl AxisOrderArg {
+    /// The name as written on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            AxisOrderArg::Descending => "descending",
+            AxisOrderArg::Ascending => "ascending",
+        }
+    }
+}
+
+/// How a converted model uses its frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ModeArg {
+    /// Run the backbone once per frame of the full set and average.
+    #[default]
+    Average,
+    /// Run the backbone once, in the canonical frame (equivariant sign rule).
+    Canonical,
+}
+
+/// Numeric precision of a converted model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum PrecisionArg {
+    /// int8 weights and activations (needs --calibration).
+    #[default]
+    Int8,
+    /// float32 weights and activations.
+    F32,
+}
+
+/// Arguments of `convert`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  equiframe convert pointnet.onnx -o pointnet.eqf --frames o3 --calibration cal.npy
+  equiframe convert imu.onnx -o imu.eqf --frames so3 --schema imu --precision f32
+  equiframe convert net.onnx -o net.eqf --frames o3 --schema pos:0,scalar:3 --outputs invariant:8
+
+The ONNX input is one canonicalized batch (B,N,C), channels last. CAL.npy holds raw
+(not canonicalized) float32 inputs of shape (B,N,C).")]
+pub struct ConvertArgs {
+    /// The ONNX backbone.
+    pub model: PathBuf,
+    /// Where to write the `.eqf` blob.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Frame group added around the backbone.
+    #[arg(long)]
+    pub frames: FramesArg,
+    /// Average over the full frame set, or run once in the canonical frame.
+    #[arg(long, value_enum, default_value_t)]
+    pub mode: ModeArg,
+    /// Weight and activation precision.
+    #[arg(long, value_enum, default_value_t)]
+    pub precision: PrecisionArg,
+    /// Raw inputs (B,N,C) for int8 calibration.
+    #[arg(long)]
+    pub calibration: Option<PathBuf>,
+    /// Input channels: `points` (positions 0..d, scalars after), `imu`, or a list such as
+    /// `pos:0,vec:3,axial:6` (remaining channels are scalars).
+    #[arg(long)]
+    pub schema: Option<String>,
+    /// Output channels: a list such as `invariant:4,vector:3` (default: all invariant).
+    #[arg(long)]
+    pub outputs: Option<String>,
+    /// Frame axis order the backbone was trained with.
+    #[arg(long, value_enum, default_value_t)]
+    pub axis_order: AxisOrderArg,
+}
+
+/// Arguments of `inspect`.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:
+  equiframe inspect pointnet.eqf --json")]
+pub struct InspectArgs {
+    /// The `.eqf` blob.
+    pub model: PathBuf,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `verify`.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:
+  equiframe verify pointnet.eqf --onnx pointnet.onnx --input x.npy
+
+Exits with status 1 when an error is above the printed threshold.")]
+pub struct VerifyArgs {
+    /// The `.eqf` blob.
+    pub model: PathBuf,
+    /// The ONNX backbone it was converted from.
+    #[arg(long)]
+    pub onnx: PathBuf,
+    /// Raw inputs (B,N,C), float32.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Maximum accepted error relative to the output range (default: the one the blob's
+    /// precision predicts).
+    #[arg(long)]
+    pub threshold: Option<f32>,
+}
+
+/// Evaluation backends of `run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum BackendArg {
+    /// Portable scalar kernels.
+    #[default]
+    Scalar,
+    /// SIMD kernels (same integer results).
+    Simd,
+    /// CUDA (same integer results).
+    Cuda,
+}
+
+/// Arguments of `run`.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:
+  equiframe run pointnet.eqf --input x.npy -o y.npy --threads 4
+
+X is float32 (B,N,C) raw inputs; Y is float32 (B,K) outputs after frame averaging.")]
+pub struct RunArgs {
+    /// The `.eqf` blob.
+    pub model: PathBuf,
+    /// Raw inputs (B,N,C) or one sample (N,C).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Where to write the outputs.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Kernel backend.
+    #[arg(long, value_enum, default_value_t)]
+    pub backend: BackendArg,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// Arguments of `frames`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  equiframe frames cloud.npy -o frames.npy --group o3
+  equiframe frames clouds.npy -o frames.npy --group so2 --axis-order ascending --json
+
+INPUT is float32 or float64, shape (N,d) or (B,N,d) with d = 3 (o3, so3) or 2 (o2, so2).
+OUT is float32 (B,K,d+1,d): rows 0..d-1 hold F (columns are the frame axes, so canonical
+coordinates are (x - c) @ F), row d holds the centroid c; K = 8, 4, 4, 2.")]
+pub struct FramesArgs {
+    /// Point sets, (N,d) or (B,N,d).
+    pub input: PathBuf,
+    /// Where to write the frames.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Frame group.
+    #[arg(long)]
+    pub group: GroupArg,
+    /// Order of the frame axes by eigenvalue.
+    #[arg(long, value_enum, default_value_t)]
+    pub axis_order: AxisOrderArg,
+    /// Robust mode for (near-)repeated eigenvalues: extra frames averaged over the degenerate
+    /// eigenspace (K becomes the largest set's frame count, up to 48; smaller sets are padded
+    /// with all-zero frames).
+    #[arg(long)]
+    pub robust: bool,
+    /// Print per set the eigenvalues, relative eigengap and degeneracy flag as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of commands that are not available yet.
+#[derive(Debug, Args)]
+pub struct PassThroughArgs {
+    /// Arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}

@@ -1,0 +1,398 @@
+//! Lowering of the linear ops (MatMul, Gemm, Conv), biases (Add) and activations, fusing a
+//! bias or activation into the linear layer before it when that layer's result has no other
+//! reader.
+
+use super::attrs::NodeRef;
+use super::layout::{dims_str, Act, Ax};
+use super::{Importer, OnnxError, Sym, Tensor};
+use crate::ir::{Activation, Linear, Op, Shape};
+
+/// Adds a dense (vector input) or pointwise (point input) layer; same axis meanings out.
+fn linear_layer(im: &mut Importer, n: NodeRef<'_>, x: &Act, lin: Linear) -> Sym {
+    let cout = lin.cout;
+    let (op, shape) = match im.shape(x.id) {
+        Shape::Points { n: pts, .. } => (Op::Pointwise(lin), Shape::Points { n: pts, c: cout }),
+        Shape::Vector { .. } => (Op::Dense(lin), Shape::Vector { c: cout }),
+    };
+    let id = im.push(n, op, vec![x.id], shape);
+    Sym::Act(x.with(x.dims.clone()).with_id(id))
+}
+
+impl Act {
+    fn with_id(mut self, id: usize) -> Act {
+        self.id = id;
+        self
+    }
+}
+
+fn check_cin(n: NodeRef<'_>, im: &Importer, x: &Act, cin: usize) -> Result<(), OnnxError> {
+    let c = im.shape(x.id).channels();
+    if c != cin {
+        return Err(n.err(format!(
+            "weights take {cin} input channels, the input has {c}"
+        )));
+    }
+    Ok(())
+}
+
+/// `MatMul(X, W)` with W constant (cin, cout) on the channel axis, or `MatMul(W, X)` with W
+/// (cout, cin) and X channels first.
+pub(crate) fn matmul(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
+    let (a, b) = (im.sym(n, 0)?.clone(), im.sym(n, 1)?.clone());
+    match (a, b) {
+        (Sym::Act(x), Sym::Const(w)) => {
+            let [cin, cout] = w.dims[..] else {
+                return Err(n.err(format!(
+                    "weights must be 2D (cin, cout), got dims {:?}",
+                    w.dims
+                )));
+            };
+            if x.dims.last() != Some(&Ax::Channels) {
+                return Err(n.err(format!(
+                    "input layout {} does not end in channels",
+                    dims_str(&x.dims)
+                )));
+            }
+            check_cin(n, im, &x, cin)?;
+            let wv = w.as_f32();
+            let weights = (0..cout)
+                .flat_map(|o| (0..cin).map(move |i| (o, i)))
+                .map(|(o, i)| wv[i * cout + o])
+                .collect();
+            Ok(linear_layer(
+                im,
+                n,
+                &x,
+                Linear {
+                    cin,
+                    cout,
+                    weights,
+                    bias: vec![0.0; cout],
+                    act: Activation::None,
+                },
+            ))
+        }
+        (Sym::Const(w), Sym::Act(x)) => {
+            let [cout, cin] = w.dims[..] else {
+                return Err(n.err(format!(
+                    "weights must be 2D (cout, cin), got dims {:?}",
+                    w.dims
+                )));
+            };
+            let r = x.dims.len();
+            if r < 2 || x.dims[r - 2] != Ax::Channels {
+                return Err(n.err(format!(
+                    "input layout {} does not have channels second to last",
+                    dims_str(&x.dims)
+                )));
+            }
+            check_cin(n, im, &x, cin)?;
+            Ok(linear_layer(
+                im,
+                n,
+                &x,
+                Linear {
+                    cin,
+                    cout,
+                    weights: w.as_f32(),
+                    bias: vec![0.0; cout],
+                    act: Activation::None,
+                },
+            ))
+        }
+        _ => Err(n.err(
+            "one input must be a constant weight matrix and the other computed from the input",
+        )),
+    }
+}
+
+/// `Gemm(A, B, C)`: `alpha * A' B' + beta * C` with A the activation, B and C constants.
+pub(crate) fn gemm(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
+    n.only_attrs(&["alpha", "beta", "transA", "transB"])?;
+    let x = im.act(n, 0)?;
+    let want = if n.int("transA", 0) != 0 {
+        [Ax::Channels, Ax::Batch]
+    } else {
+        [Ax::Batch, Ax::Channels]
+    };
+    if x.dims[..] != want {
+        return Err(n.err(format!(
+            "input layout {} should be {}",
+            dims_str(&x.dims),
+            dims_str(&want)
+        )));
+    }
+    let w = im.konst(n, 1)?;
+    let [r, c] = w.dims[..] else {
+        return Err(n.err(format!("B must be 2D, got dims {:?}", w.dims)));
+    };
+    let (alpha, beta) = (n.float("alpha", 1.0), n.float("beta", 1.0));
+    let wv = w.as_f32();
+    let (cin, cout, weights): (usize, usize, Vec<f32>) = if n.int("transB", 0) != 0 {
+        (c, r, wv.iter().map(|v| alpha * v).collect())
+    } else {
+        (
+            r,
+            c,
+            (0..c)
+                .flat_map(|o| (0..r).map(move |i| (o, i)))
+                .map(|(o, i)| alpha * wv[i * c + o])
+                .collect(),
+        )
+    };
+    check_cin(n, im, &x, cin)?;
+    let bias = match im.opt_konst(n, 2)? {
+        None => vec![0.0; cout],
+        Some(t) if t.len() == cout && t.dims.iter().filter(|&&d| d != 1).count() <= 1 => {
+            t.as_f32().iter().map(|v| beta * v).collect()
+        }
+        Some(t) if t.len() == 1 => vec![beta * t.as_f32()[0]; cout],
+        Some(t) => {
+            return Err(n.err(format!(
+                "C of dims {:?} is not a bias of {cout} channels",
+                t.dims
+            )))
+        }
+    };
+    let out = linear_layer(
+        im,
+        n,
+        &x,
+        Linear {
+            cin,
+            cout,
+            weights,
+            bias,
+            act: Activation::None,
+        },
+    );
+    Ok(match out {
+        Sym::Act(a) => Sym::Act(a.with(vec![Ax::Batch, Ax::Channels])),
+        s => s,
+    })
+}
+
+/// `Conv` over one spatial axis (B, C, N), group 1, dilation 1.
+pub(crate) fn conv(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
+    n.only_attrs(&[
+        "auto_pad",
+        "dilations",
+        "group",
+        "kernel_shape",
+        "pads",
+        "strides",
+    ])?;
+    let x = im.act(n, 0)?;
+    if x.dims[..] != [Ax::Batch, Ax::Channels, Ax::Points] {
+        return Err(n.err(format!(
+            "input layout {} should be (B,C,N): 1D conv, channels first",
+            dims_str(&x.dims)
+        )));
+    }
+    let w = im.konst(n, 1)?;
+    let [cout, cin, k] = w.dims[..] else {
+        return Err(n.bad_attr(
+            "kernel_shape",
+            &w.dims[2.min(w.dims.len())..],
+            "1D kernels (weights of rank 3)",
+        ));
+    };
+    let group = n.int("group", 1);
+    if group != 1 {
+        return Err(n.bad_attr("group", group, "1"));
+    }
+    if let Some(d) = n.ints("dilations").filter(|d| d.iter().any(|&v| v != 1)) {
+        return Err(n.bad_attr("dilations", d, "[1]"));
+    }
+    if let Some(ks) = n.ints("kernel_shape").filter(|ks| ks[..] != [k as i64]) {
+        return Err(n.bad_attr("kernel_shape", ks, &format!("[{k}] (the weights' kernel)")));
+    }
+    let stride = match n.ints("strides").as_deref() {
+        None => 1,
+        Some(&[s]) if s >= 1 => s as usize,
+        Some(s) => return Err(n.bad_attr("strides", s, "one stride >= 1")),
+    };
+    let (pb, pe) = match (n.string("auto_pad").as_deref(), n.ints("pads").as_deref()) {
+        (Some("VALID"), _) | (None | Some("NOTSET"), None) => (0, 0),
+        (None | Some("NOTSET"), Some(&[b, e])) if b >= 0 && e >= 0 => (b as usize, e as usize),
+        (None | Some("NOTSET"), Some(p)) => return Err(n.bad_attr("pads", p, "[begin, end] >= 0")),
+        (Some(a), _) => {
+            return Err(n.bad_attr(
+                "auto_pad",
+                a,
+                "NOTSET, VALID (export with explicit padding)",
+            ))
+        }
+    };
+    check_cin(n, im, &x, cin)?;
+    let bias = match im.opt_konst(n, 2)? {
+        None => vec![0.0; cout],
+        Some(t) if t.len() == cout => t.as_f32(),
+        Some(t) => {
+            return Err(n.err(format!(
+                "bias of {} values for {cout} output channels",
+                t.len()
+            )))
+        }
+    };
+    let wv = w.as_f32();
+    let Shape::Points { n: pts, .. } = im.shape(x.id) else {
+        return Err(n.err("input has no points axis"));
+    };
+    if k == 1 && stride == 1 && pb == 0 && pe == 0 {
+        return Ok(linear_layer(
+            im,
+            n,
+            &x,
+            Linear {
+                cin,
+                cout,
+                weights: wv,
+                bias,
+                act: Activation::None,
+            },
+        ));
+    }
+    let mut weights = vec![0.0; wv.len()];
+    for o in 0..cout {
+        for i in 0..cin {
+            for j in 0..k {
+                weights[(o * k + j) * cin + i] = wv[(o * cin + i) * k + j];
+            }
+        }
+    }
+    let n_out = match pts {
+        Some(p) => Some(crate::ir::window_out(p, k, stride, pb, pe).ok_or_else(|| {
+            n.err(format!(
+                "{p} steps + padding {pb}+{pe} are fewer than the kernel {k}"
+            ))
+        })?),
+        None => None,
+    };
+    let linear = Linear {
+        cin,
+        cout,
+        weights,
+        bias,
+        act: Activation::None,
+    };
+    let op = Op::Conv1d {
+        linear,
+        k,
+        stride,
+        pad_begin: pb,
+        pad_end: pe,
+    };
+    let id = im.push(n, op, vec![x.id], Shape::Points { n: n_out, c: cout });
+    Ok(Sym::Act(x.with_id(id)))
+}
+
+/// Per-channel values of a constant that broadcasts against `x` along its channel axis only.
+fn channel_bias(n: NodeRef<'_>, im: &Importer, x: &Act, t: &Tensor) -> Result<Vec<f32>, OnnxError> {
+    let c = im.shape(x.id).channels();
+    let r = x.dims.len();
+    if t.dims.len() > r {
+        return Err(n.err(format!(
+            "constant of dims {:?} has more axes than the input {}",
+            t.dims,
+            dims_str(&x.dims)
+        )));
+    }
+    let v = t.as_f32();
+    let mut stride = 0;
+    let mut acc = 1;
+    for (k, &d) in t.dims.iter().enumerate().rev() {
+        let ax = x.dims[r - t.dims.len() + k];
+        if d != 1 {
+            if ax != Ax::Channels || d != c {
+                return Err(n.err(format!(
+                    "constant of dims {:?} varies along an axis other than the {c} channels of {}",
+                    t.dims,
+                    dims_str(&x.dims)
+                )));
+            }
+            stride = acc;
+        }
+        acc *= d;
+    }
+    Ok((0..c).map(|ch| v[ch * stride]).collect())
+}
+
+/// `Add`: a constant bias folded into the linear layer before it, or the sum of two
+/// activations of the same layout.
+pub(crate) fn add(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
+    let (a, b) = (im.sym(n, 0)?.clone(), im.sym(n, 1)?.clone());
+    match (a, b) {
+        (Sym::Act(x), Sym::Act(y)) => {
+            let (sx, sy) = (im.shape(x.id), im.shape(y.id));
+            if x.dims != y.dims || sx != sy {
+                return Err(n.err(format!(
+                    "adds {} {:?} and {} {:?}: broadcasting between activations is not supported",
+                    dims_str(&x.dims),
+                    sx,
+                    dims_str(&y.dims),
+                    sy
+                )));
+            }
+            let id = im.push(n, Op::Add(Activation::None), vec![x.id, y.id], sx);
+            Ok(Sym::Act(x.with_id(id)))
+        }
+        (Sym::Act(x), Sym::Const(t)) | (Sym::Const(t), Sym::Act(x)) => {
+            let bias = channel_bias(n, im, &x, &t)?;
+            let layer = im.sole_producer(x.id);
+            match layer.and_then(|l| l.op.linear_mut()).filter(|l| l.act == Activation::None) {
+                Some(lin) => {
+                    lin.bias.iter_mut().zip(&bias).for_each(|(b, v)| *b += v);
+                    Ok(Sym::Act(x))
+                }
+                None => Err(n.err(
+                    "adding a constant is supported only as the bias of a MatMul/Gemm/Conv whose result has no other use",
+                )),
+            }
+        }
+        _ => Err(n.err("both inputs are constants")),
+    }
+}
+
+/// `Relu`, `Clip` and `LeakyRelu`, fused into the layer before when possible.
+pub(crate) fn activation(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
+    let x = im.act(n, 0)?;
+    let act = match n.op() {
+        "Relu" => Activation::Relu,
+        "LeakyRelu" => Activation::LeakyRelu {
+            alpha: n.float("alpha", 0.01),
+        },
+        _ => {
+            let bound = |i: usize, attr: &str, default: f32| -> Result<f32, OnnxError> {
+                match im.opt_konst(n, i)? {
+                    Some(t) if t.len() == 1 => Ok(t.as_f32()[0]),
+                    Some(t) => {
+                        Err(n.err(format!("{attr} must be a scalar, got dims {:?}", t.dims)))
+                    }
+                    None => Ok(n.float(attr, default)),
+                }
+            };
+            let (min, max) = (
+                bound(1, "min", f32::NEG_INFINITY)?,
+                bound(2, "max", f32::INFINITY)?,
+            );
+            match (min, max) {
+                (0.0, 6.0) => Activation::Relu6,
+                (0.0, f32::INFINITY) => Activation::Relu,
+                (min, max) if min <= max => Activation::Clip { min, max },
+                (min, max) => return Err(n.bad_attr("min/max", (min, max), "min <= max")),
+            }
+        }
+    };
+    let shape = im.shape(x.id);
+    if let Some(slot) = im
+        .sole_producer(x.id)
+        .and_then(|l| l.op.act_mut())
+        .filter(|a| **a == Activation::None)
+    {
+        *slot = act;
+        return Ok(Sym::Act(x));
+    }
+    let id = im.push(n, Op::Activation(act), vec![x.id], shape);
+    Ok(Sym::Act(x.with_id(id)))
+}

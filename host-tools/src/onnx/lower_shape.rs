@@ -1,0 +1,297 @@
+//! Lowering of pooling, reductions and the layout ops (Transpose, Reshape, Flatten, Squeeze,
+//! Unsqueeze, Concat). Layout ops on activations only relabel axes; they add no layer.
+
+use super::attrs::{norm_axis, NodeRef};
+use super::layout::{dims_str, reshape_dims, Act, Ax};
+use super::{Importer, OnnxError, Sym};
+use crate::ir::{Op, PoolKind, Shape};
+
+/// Axes of a node given as attribute (older opsets) or as a constant second input.
+fn axes_of(im: &Importer, n: NodeRef<'_>, rank: usize) -> Result<Option<Vec<usize>>, OnnxError> {
+    let raw = match im.opt_konst(n, 1)? {
+        Some(t) => Some(t.as_i64()),
+        None => n.ints("axes"),
+    };
+    raw.map(|v| v.into_iter().map(|a| norm_axis(&n, a, rank)).collect())
+        .transpose()
+}
+
+/// Adds a global pool over the points axis at `pos`; the axis becomes size 1 or goes away.
+fn pool_points(im: &mut Importer, n: NodeRef<'_>, x: &Act, kind: PoolKind, dims: Vec<Ax>) -> Sym {
+    let c = im.shape(x.id).channels();
+    let id = im.push(n, Op::GlobalPool(kind), vec![x.id], Shape::Vector { c });
+    Sym::Act(Act { id, dims })
+}
+
+/// `ReduceMax` / `ReduceMean` / `ReduceSum` over the points axis (and size-1 axes).
+pub(crate) fn reduce(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
+    n.only_attrs(&["axes", "keepdims", "noop_with_empty_axes"])?;
+    let x = im.act(n, 0)?;
+    let axes = axes_of(im, n, x.dims.len())?.filter(|a| !a.is_empty());
+    let Some(axes) = axes else {
+        return Err(n.bad_attr(
+            "axes",
+            "(all)",
+            "the points axis (reducing over every axis is not supported)",
+        ));
+    };
+    if let Some(&a) = axes
+        .iter()
+        .find(|&&a| matches!(x.dims[a], Ax::Batch | Ax::Channels))
+    {
+        return Err(n.bad_attr(
+            "axes",
+            &axes,
+            &format!("the points axis of {}, not axis {a}", dims_str(&x.dims)),
+        ));
+    }
+    let keep = n.int("keepdims", 1) != 0;
+    let dims: Vec<Ax> = x
+        .dims
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &a)| match (axes.contains(&i), keep) {
+            (false, _) => Some(a),
+            (true, true) => Some(Ax::One),
+            (true, false) => None,
+        })
+        .collect();
+    if !axes.iter().any(|&a| x.dims[a] == Ax::Points) {
+        return Ok(Sym::Act(x.with(dims)));
+    }
+    let kind = match n.op() {
+        "ReduceMax" => PoolKind::Max,
+        "ReduceMean" => PoolKind::Mean,
+        _ => PoolKind::Sum,
+    };
+    Ok(pool_points(im, n, &x, kind, dims))
+}
+
+/// `GlobalMaxPool` / `GlobalAveragePool` on (B, C, N).
+pub(crate) fn global_pool(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
+    let x = im.act(n, 0)?;
+    if x.dims.len() < 3 || x.dims[..2] != [Ax::Batch, Ax::Channels] {
+        return Err(n.err(format!(
+            "input layout {} should be (B,C,N)",
+            dims_str(&x.dims)
+        )));
+    }
+    let dims: Vec<Ax> = x
+        .dims
+        .iter()
+        .enumerate()
+        .map(|(i, &a)| if i < 2 { a } else { Ax::One })
+        .collect();
+    if x.pos(Ax::Points).is_none() {
+        return Ok(Sym::Act(x.with(dims)));
+    }
+    let kind = if n.op() == "GlobalMaxPool" {
+        PoolKind::Max
+    } else {
+        PoolKind::Mean
+    };
+    Ok(pool_points(im, n, &x, kind, dims))
+}
+
+/// `MaxPool` over one spatial axis (B, C, N).
+pub(crate) fn max_pool(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
+    n.only_attrs(&[
+        "auto_pad",
+        "ceil_mode",
+        "dilations",
+        "kernel_shape",
+        "pads",
+        "storage_order",
+        "strides",
+    ])?;
+    let x = im.act(n, 0)?;
+    if x.dims[..] != [Ax::Batch, Ax::Channels, Ax::Points] {
+        return Err(n.err(format!(
+            "input layout {} should be (B,C,N): 1D pooling, channels first",
+            dims_str(&x.dims)
+        )));
+    }
+    if n.node.output.get(1).is_some_and(|o| !o.is_empty()) {
+        return Err(n.err("the Indices output is not supported"));
+    }
+    let k = match n.ints("kernel_shape").as_deref() {
+        Some(&[k]) if k >= 1 => k as usize,
+        k => return Err(n.bad_attr("kernel_shape", k, "one kernel size >= 1")),
+    };
+    let stride = match n.ints("strides").as_deref() {
+        None => 1,
+        Some(&[s]) if s >= 1 => s as usize,
+        Some(s) => return Err(n.bad_attr("strides", s, "one stride >= 1")),
+    };
+    let (pb, pe) = match n.ints("pads").as_deref() {
+        None => (0, 0),
+        Some(&[b, e]) if b >= 0 && e >= 0 && (b as usize) < k && (e as usize) < k => {
+            (b as usize, e as usize)
+        }
+        Some(p) => return Err(n.bad_attr("pads", p, "[begin, end], each below the kernel")),
+    };
+    if n.int("ceil_mode", 0) != 0 {
+        return Err(n.bad_attr("ceil_mode", n.int("ceil_mode", 0), "0"));
+    }
+    if let Some(d) = n.ints("dilations").filter(|d| d.iter().any(|&v| v != 1)) {
+        return Err(n.bad_attr("dilations", d, "[1]"));
+    }
+    if let Some(a) = n
+        .string("auto_pad")
+        .filter(|a| a != "NOTSET" && a != "VALID")
+    {
+        return Err(n.bad_attr("auto_pad", a, "NOTSET, VALID"));
+    }
+    let Shape::Points { n: pts, c } = im.shape(x.id) else {
+        return Err(n.err("input has no points axis"));
+    };
+    let n_out = match pts {
+        Some(p) => Some(
+            crate::ir::window_out(p, k, stride, pb, pe)
+                .ok_or_else(|| n.err(format!("{p} steps are fewer than the window {k}")))?,
+        ),
+        None => None,
+    };
+    let op = Op::MaxPool1d {
+        k,
+        stride,
+        pad_begin: pb,
+        pad_end: pe,
+    };
+    let id = im.push(n, op, vec![x.id], Shape::Points { n: n_out, c });
+    Ok(Sym::Act(Act { id, dims: x.dims }))
+}
+
+/// `Transpose`: relabels the axes.
+pub(crate) fn transpose(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
+    let x = im.act(n, 0)?;
+    let r = x.dims.len();
+    let perm = n
+        .ints("perm")
+        .unwrap_or_else(|| (0..r as i64).rev().collect());
+    let mut seen = vec![false; r];
+    let mut dims = Vec::with_capacity(r);
+    for &p in &perm {
+        let p = norm_axis(&n, p, r)?;
+        if std::mem::replace(&mut seen[p], true) {
+            return Err(n.bad_attr("perm", &perm, "a permutation of the axes"));
+        }
+        dims.push(x.dims[p]);
+    }
+    if dims.len() != r {
+        return Err(n.bad_attr("perm", &perm, &format!("a permutation of {r} axes")));
+    }
+    Ok(Sym::Act(x.with(dims)))
+}
+
+/// `Reshape`: adds or removes size-1 axes.
+pub(crate) fn reshape(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
+    let x = im.act(n, 0)?;
+    let target = im.konst(n, 1)?.as_i64();
+    let dims = reshape_dims(n, &x, &im.g, &target, n.int("allowzero", 0) != 0)?;
+    Ok(Sym::Act(x.with(dims)))
+}
+
+/// `Flatten`: (B, C, 1, ...) to (B, C).
+pub(crate) fn flatten(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
+    let x = im.act(n, 0)?;
+    let axis = norm_axis(&n, n.int("axis", 1), x.dims.len() + 1)?;
+    let (left, right) = x.dims.split_at(axis);
+    let only = |part: &[Ax], keep: Ax| {
+        part.iter().all(|&a| a == keep || a == Ax::One) && part.contains(&keep)
+    };
+    if !only(left, Ax::Batch) || !only(right, Ax::Channels) {
+        return Err(n.err(format!(
+            "flattening {} at axis {axis} would merge the batch, points or channels axes (only (B,C,1..) -> (B,C) is supported)",
+            dims_str(&x.dims)
+        )));
+    }
+    Ok(Sym::Act(x.with(vec![Ax::Batch, Ax::Channels])))
+}
+
+/// `Squeeze`: removes size-1 axes.
+pub(crate) fn squeeze(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
+    let x = im.act(n, 0)?;
+    let axes = axes_of(im, n, x.dims.len())?;
+    let sizes = x.sizes(&im.g);
+    let drop = |i: usize| {
+        axes.as_ref()
+            .map_or(x.dims[i] == Ax::One, |a| a.contains(&i))
+    };
+    if let Some(i) = (0..x.dims.len()).find(|&i| drop(i) && x.dims[i] != Ax::One) {
+        return Err(n.err(format!(
+            "axis {i} of {} has size {:?}, not 1",
+            dims_str(&x.dims),
+            sizes[i]
+        )));
+    }
+    let dims = x
+        .dims
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| !drop(i))
+        .map(|(_, &a)| a)
+        .collect();
+    Ok(Sym::Act(x.with(dims)))
+}
+
+/// `Unsqueeze`: inserts size-1 axes.
+pub(crate) fn unsqueeze(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
+    let x = im.act(n, 0)?;
+    let count = match im.opt_konst(n, 1)? {
+        Some(t) => t.len(),
+        None => n.ints("axes").map_or(0, |a| a.len()),
+    };
+    let mut axes = axes_of(im, n, x.dims.len() + count)?.unwrap_or_default();
+    axes.sort_unstable();
+    let mut dims = x.dims.clone();
+    for a in axes {
+        if a > dims.len() {
+            return Err(n.err(format!("axis {a} is out of range")));
+        }
+        dims.insert(a, Ax::One);
+    }
+    Ok(Sym::Act(x.with(dims)))
+}
+
+/// `Concat` of activations along the channel axis.
+pub(crate) fn concat(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
+    let xs: Vec<Act> = (0..n.node.input.len())
+        .map(|i| im.act(n, i))
+        .collect::<Result<_, _>>()?;
+    let Some(first) = xs.first().cloned() else {
+        return Err(n.err("no inputs"));
+    };
+    let axis = norm_axis(&n, n.int("axis", 0), first.dims.len())?;
+    if first.dims[axis] != Ax::Channels {
+        return Err(n.bad_attr(
+            "axis",
+            axis,
+            &format!("the channel axis of {}", dims_str(&first.dims)),
+        ));
+    }
+    let rows = |s: Shape| match s {
+        Shape::Points { n, .. } => Some(n),
+        Shape::Vector { .. } => None,
+    };
+    let r0 = rows(im.shape(first.id));
+    for x in &xs {
+        if x.dims != first.dims || rows(im.shape(x.id)) != r0 {
+            return Err(n.err(format!(
+                "inputs {} and {} do not agree outside the channel axis",
+                dims_str(&first.dims),
+                dims_str(&x.dims)
+            )));
+        }
+    }
+    let c: usize = xs.iter().map(|x| im.shape(x.id).channels()).sum();
+    let shape = match im.shape(first.id) {
+        Shape::Points { n, .. } => Shape::Points { n, c },
+        Shape::Vector { .. } => Shape::Vector { c },
+    };
+    let id = im.push(n, Op::Concat, xs.iter().map(|x| x.id).collect(), shape);
+    Ok(Sym::Act(Act {
+        id,
+        dims: first.dims,
+    }))
+}

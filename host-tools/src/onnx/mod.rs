@@ -1,0 +1,331 @@
+//! ONNX import: a `ModelProto` (as `torch.onnx.export` writes it, opsets 13 to 21) parsed into
+//! the float graph IR ([`crate::ir::Graph`]).
+//!
+//! The model input is one batch `(B, N, C)`, channels last. Every ONNX tensor is tracked either
+//! as a constant (initializers and everything computed from them only, folded here) or as an
+//! activation: an IR value plus the meaning of each ONNX axis (batch, points, channels, or a
+//! size-1 axis), so transposes and reshapes cost nothing and PyTorch's `(B, C, N)` Conv1d
+//! layout maps onto the kernels' channels-last `(N, C)`.
+
+mod attrs;
+mod error;
+mod fold;
+mod layout;
+mod lower_linear;
+mod lower_shape;
+pub mod proto;
+mod tensor;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use prost::Message;
+
+pub use error::{OnnxError, SUPPORTED_OPS};
+pub use tensor::{Data, Tensor};
+
+use crate::ir::{Graph, Layer, Op, Shape, ValueId};
+use attrs::NodeRef;
+use layout::{Act, Ax};
+
+/// An imported model: the IR plus the ONNX names around it.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The backbone as float IR.
+    pub graph: Graph,
+    /// Name of the ONNX graph input.
+    pub input_name: String,
+    /// Name of the ONNX graph output.
+    pub output_name: String,
+    /// The default-domain opset.
+    pub opset: i64,
+}
+
+/// Reads and imports an ONNX file.
+pub fn load(path: &Path) -> Result<Imported, OnnxError> {
+    let bytes = std::fs::read(path).map_err(|source| OnnxError::Io {
+        path: path.into(),
+        source,
+    })?;
+    from_bytes(&bytes)
+}
+
+/// Imports the bytes of an ONNX file.
+pub fn from_bytes(bytes: &[u8]) -> Result<Imported, OnnxError> {
+    let model = proto::ModelProto::decode(bytes)?;
+    import(&model)
+}
+
+/// A tracked ONNX tensor.
+#[derive(Debug, Clone)]
+pub(crate) enum Sym {
+    /// Known at conversion time.
+    Const(Tensor),
+    /// Computed from the input.
+    Act(Act),
+}
+
+/// State of one import.
+pub(crate) struct Importer {
+    pub(crate) g: Graph,
+    syms: HashMap<String, Sym>,
+    consumers: HashMap<String, usize>,
+    aliases: HashMap<ValueId, Vec<String>>,
+    producer: HashMap<ValueId, usize>,
+}
+
+/// Imports a decoded model.
+pub fn import(model: &proto::ModelProto) -> Result<Imported, OnnxError> {
+    let opset = model
+        .opset_import
+        .iter()
+        .find(|o| matches!(o.domain(), "" | "ai.onnx"))
+        .map(|o| o.version())
+        .ok_or_else(|| OnnxError::Graph("has no default-domain opset".into()))?;
+    if !(13..=21).contains(&opset) {
+        return Err(OnnxError::Opset(opset));
+    }
+    let graph = model
+        .graph
+        .as_ref()
+        .ok_or_else(|| OnnxError::Graph("is missing".into()))?;
+    let mut im = Importer {
+        g: Graph {
+            values: Vec::new(),
+            layers: Vec::new(),
+            output: 0,
+        },
+        syms: HashMap::new(),
+        consumers: HashMap::new(),
+        aliases: HashMap::new(),
+        producer: HashMap::new(),
+    };
+    for t in &graph.initializer {
+        im.syms
+            .insert(t.name().to_string(), Sym::Const(Tensor::from_proto(t)?));
+    }
+    let inputs: Vec<_> = graph
+        .input
+        .iter()
+        .filter(|i| !im.syms.contains_key(i.name()))
+        .collect();
+    let [input] = inputs[..] else {
+        let names: Vec<_> = inputs.iter().map(|i| i.name()).collect();
+        return Err(OnnxError::Graph(format!(
+            "must have exactly one input (B,N,C), has {names:?}"
+        )));
+    };
+    let (n, c) = layout::input_shape(input)?;
+    im.g.values.push(Shape::Points { n, c });
+    let act = Act {
+        id: 0,
+        dims: vec![Ax::Batch, Ax::Points, Ax::Channels],
+    };
+    im.bind(input.name(), Sym::Act(act));
+    let [output] = &graph.output[..] else {
+        return Err(OnnxError::Graph(format!(
+            "must have exactly one output, has {}",
+            graph.output.len()
+        )));
+    };
+    for node in &graph.node {
+        for i in node.input.iter().filter(|i| !i.is_empty()) {
+            *im.consumers.entry(i.clone()).or_default() += 1;
+        }
+    }
+    *im.consumers.entry(output.name().to_string()).or_default() += 1;
+    for node in &graph.node {
+        let nr = NodeRef { node };
+        if !matches!(node.domain(), "" | "ai.onnx") {
+            return Err(OnnxError::UnsupportedOp {
+                node: nr.name(),
+                op_type: format!("{}:{}", node.domain(), nr.op()),
+            });
+        }
+        let outs = im.lower_node(nr)?;
+        for (name, sym) in node.output.iter().zip(outs) {
+            if !name.is_empty() {
+                im.bind(name, sym);
+            }
+        }
+    }
+    let out = match im.syms.get(output.name()) {
+        Some(Sym::Act(a)) => a.clone(),
+        Some(Sym::Const(_)) => {
+            return Err(OnnxError::Graph(
+                "output does not depend on the input".into(),
+            ))
+        }
+        None => {
+            return Err(OnnxError::Graph(format!(
+                "output '{}' is not computed by any node",
+                output.name()
+            )))
+        }
+    };
+    layout::check_output(&out, &im.g)?;
+    im.g.output = out.id;
+    prune(&mut im.g);
+    Ok(Imported {
+        graph: im.g,
+        input_name: input.name().into(),
+        output_name: output.name().into(),
+        opset,
+    })
+}
+
+/// Drops layers whose results never reach the output.
+fn prune(g: &mut Graph) {
+    let mut live = vec![false; g.values.len()];
+    live[g.output] = true;
+    let mut keep = vec![false; g.layers.len()];
+    for (i, l) in g.layers.iter().enumerate().rev() {
+        if live[l.output] {
+            keep[i] = true;
+            l.inputs.iter().for_each(|&v| live[v] = true);
+        }
+    }
+    let mut it = keep.into_iter();
+    g.layers.retain(|_| it.next().unwrap_or(false));
+}
+
+impl Importer {
+    fn bind(&mut self, name: &str, sym: Sym) {
+        if let Sym::Act(a) = &sym {
+            self.aliases.entry(a.id).or_default().push(name.to_string());
+        }
+        self.syms.insert(name.to_string(), sym);
+    }
+
+    /// Input `i` of the node, if given.
+    pub(crate) fn opt(&self, n: NodeRef<'_>, i: usize) -> Result<Option<&Sym>, OnnxError> {
+        match n.node.input.get(i).map(String::as_str) {
+            None | Some("") => Ok(None),
+            Some(name) => {
+                self.syms.get(name).map(Some).ok_or_else(|| {
+                    n.err(format!("input '{name}' is not computed before this node"))
+                })
+            }
+        }
+    }
+
+    /// Input `i` of the node.
+    pub(crate) fn sym(&self, n: NodeRef<'_>, i: usize) -> Result<&Sym, OnnxError> {
+        self.opt(n, i)?
+            .ok_or_else(|| n.err(format!("input {i} is missing")))
+    }
+
+    /// Input `i`, which must be computed from the model input.
+    pub(crate) fn act(&self, n: NodeRef<'_>, i: usize) -> Result<Act, OnnxError> {
+        match self.sym(n, i)? {
+            Sym::Act(a) => Ok(a.clone()),
+            Sym::Const(_) => Err(n.err(format!(
+                "input {i} is a constant where an activation is expected"
+            ))),
+        }
+    }
+
+    /// Input `i`, which must be a constant.
+    pub(crate) fn konst(&self, n: NodeRef<'_>, i: usize) -> Result<Tensor, OnnxError> {
+        match self.sym(n, i)? {
+            Sym::Const(t) => Ok(t.clone()),
+            Sym::Act(_) => Err(n.err(format!(
+                "input {i} must be a constant (an initializer), not computed from the input"
+            ))),
+        }
+    }
+
+    /// Optional constant input `i`.
+    pub(crate) fn opt_konst(&self, n: NodeRef<'_>, i: usize) -> Result<Option<Tensor>, OnnxError> {
+        match self.opt(n, i)? {
+            None => Ok(None),
+            Some(_) => self.konst(n, i).map(Some),
+        }
+    }
+
+    /// Shape of an IR value.
+    pub(crate) fn shape(&self, id: ValueId) -> Shape {
+        self.g.values[id]
+    }
+
+    /// Adds a layer writing a new value of `shape`; returns the value.
+    pub(crate) fn push(
+        &mut self,
+        n: NodeRef<'_>,
+        op: Op,
+        inputs: Vec<ValueId>,
+        shape: Shape,
+    ) -> ValueId {
+        let output = self.g.values.len();
+        self.g.values.push(shape);
+        self.producer.insert(output, self.g.layers.len());
+        self.g.layers.push(Layer {
+            name: n.name(),
+            op,
+            inputs,
+            output,
+        });
+        output
+    }
+
+    /// The layer producing `id`, when the value is read exactly once (so the layer may absorb
+    /// a following bias or activation).
+    pub(crate) fn sole_producer(&mut self, id: ValueId) -> Option<&mut Layer> {
+        let names = self.aliases.get(&id)?;
+        let reads: usize = names
+            .iter()
+            .map(|n| self.consumers.get(n).copied().unwrap_or(0))
+            .sum();
+        // Each alias beyond the first is one read of its source; exactly one real read may remain.
+        if reads.saturating_sub(names.len() - 1) != 1 {
+            return None;
+        }
+        let li = *self.producer.get(&id)?;
+        self.g.layers.get_mut(li)
+    }
+
+    fn lower_node(&mut self, n: NodeRef<'_>) -> Result<Vec<Sym>, OnnxError> {
+        let all_const = n
+            .node
+            .input
+            .iter()
+            .filter(|i| !i.is_empty())
+            .all(|i| matches!(self.syms.get(i), Some(Sym::Const(_))));
+        if n.op() == "Constant" {
+            return fold::constant(n).map(|t| vec![Sym::Const(t)]);
+        }
+        if n.op() == "Shape" {
+            return fold::shape(self, n).map(|t| vec![Sym::Const(t)]);
+        }
+        if all_const && !n.node.input.is_empty() {
+            let inputs: Vec<Option<Tensor>> = (0..n.node.input.len())
+                .map(|i| self.opt_konst(n, i))
+                .collect::<Result<_, _>>()?;
+            return fold::fold(self, n, &inputs).map(|t| vec![Sym::Const(t)]);
+        }
+        let out = match n.op() {
+            "Identity" => Sym::Act(self.act(n, 0)?),
+            "MatMul" => lower_linear::matmul(self, n)?,
+            "Gemm" => lower_linear::gemm(self, n)?,
+            "Conv" => lower_linear::conv(self, n)?,
+            "Add" => lower_linear::add(self, n)?,
+            "Relu" | "Clip" | "LeakyRelu" => lower_linear::activation(self, n)?,
+            "ReduceMax" | "ReduceMean" | "ReduceSum" => lower_shape::reduce(self, n)?,
+            "GlobalMaxPool" | "GlobalAveragePool" => lower_shape::global_pool(self, n)?,
+            "MaxPool" => lower_shape::max_pool(self, n)?,
+            "Transpose" => lower_shape::transpose(self, n)?,
+            "Reshape" => lower_shape::reshape(self, n)?,
+            "Flatten" => lower_shape::flatten(self, n)?,
+            "Squeeze" => lower_shape::squeeze(self, n)?,
+            "Unsqueeze" => lower_shape::unsqueeze(self, n)?,
+            "Concat" => lower_shape::concat(self, n)?,
+            other => {
+                return Err(OnnxError::UnsupportedOp {
+                    node: n.name(),
+                    op_type: other.to_string(),
+                })
+            }
+        };
+        Ok(vec![out])
+    }
+}

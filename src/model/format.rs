@@ -1,0 +1,204 @@
+//! Layout constants and the enumerated codes of the `.eqf` format (docs/FORMAT.md).
+//!
+//! Every code is a `#[repr(u8)]` enum with `TryFrom<u8>`; the reader rejects unknown codes with
+//! [`ModelError::BadCode`](super::ModelError::BadCode).
+
+/// The four magic bytes at offset 0.
+pub const MAGIC: [u8; 4] = *b"EQF\0";
+/// The format version this reader understands (and the writer produces).
+pub const FORMAT_VERSION: u16 = 1;
+/// Bytes of the fixed header (preamble included) in format version 1.
+pub const HEADER_LEN: usize = 128;
+/// Bytes of the preamble (magic, version, header length, total length, CRC); the CRC covers
+/// everything after it.
+pub const PREAMBLE_LEN: usize = 16;
+/// Bytes of one layer record.
+pub const LAYER_RECORD_LEN: usize = 48;
+/// Bytes of one tensor record.
+pub const TENSOR_RECORD_LEN: usize = 24;
+/// Bytes of one output-range record.
+pub const OUTPUT_RECORD_LEN: usize = 8;
+/// Alignment of every arena offset (tensor offsets, scratch start), in bytes.
+pub const ARENA_ALIGN: usize = 4;
+/// Alignment of the data section and of every weight / parameter array in it, in bytes.
+pub const DATA_ALIGN: usize = 16;
+/// Most input-schema fields a header can hold.
+pub const MAX_SCHEMA_FIELDS: usize = 8;
+/// Most layers in one blob.
+pub const MAX_LAYERS: usize = 1024;
+/// Most tensors in one blob.
+pub const MAX_TENSORS: usize = 1024;
+/// Most output ranges in one blob.
+pub const MAX_OUTPUT_RANGES: usize = 64;
+/// Accepted requantization shifts (TFLite Micro `QuantizeMultiplier` range).
+pub const SHIFT_RANGE: core::ops::RangeInclusive<i32> = -31..=30;
+
+macro_rules! code_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $var:ident = $val:expr,)+ }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+        #[repr(u8)]
+        pub enum $name { $($(#[$vm])* $var = $val,)+ }
+        impl TryFrom<u8> for $name {
+            type Error = u8;
+            fn try_from(v: u8) -> Result<Self, u8> {
+                match v { $($val => Ok(Self::$var),)+ other => Err(other) }
+            }
+        }
+        impl $name {
+            /// The byte that encodes this value in the blob.
+            pub const fn code(self) -> u8 { self as u8 }
+        }
+    };
+}
+
+code_enum! {
+    /// Numeric type of weights and activations.
+    Precision {
+        /// int8 weights and activations, i32 bias, integer requantization.
+        Int8 = 0,
+        /// f32 weights, bias and activations (reference / host use).
+        F32 = 1,
+    }
+}
+
+code_enum! {
+    /// How the engine uses the frame set.
+    FrameMode {
+        /// Run every frame of the set and average with the frame weights.
+        Average = 0,
+        /// Run one frame chosen by the equivariant sign rule.
+        Canonical = 1,
+        /// No frame: the input is fed as given (identity frame), outputs are not mapped.
+        None = 2,
+    }
+}
+
+code_enum! {
+    /// Whether the number of rows (points or time steps) is fixed.
+    PointsMode {
+        /// Any `1..=max_points` rows (point sets: pointwise layers and pooling only).
+        Variable = 0,
+        /// Exactly `max_points` rows (time windows for conv1d).
+        Fixed = 1,
+    }
+}
+
+code_enum! {
+    /// What an output channel range means geometrically, i.e. how it is mapped back from the
+    /// canonical frame to the sensor frame.
+    OutputKind {
+        /// Any length; frame-invariant; averaged with the frame weights.
+        Invariant = 0,
+        /// `dim` channels; `F y`.
+        Vector = 1,
+        /// `dim` channels; `F y + c`.
+        Point = 2,
+        /// 3 channels in 3D (`det F * F y`), 1 channel in 2D (`det F * y`).
+        Axial = 3,
+        /// `dim * dim` channels, a row-major rotation matrix `R`; `F R`, averaged, projected
+        /// back onto SO(dim).
+        Rotation = 4,
+        /// 4 channels `(w, x, y, z)`, 3D only; as `Rotation` on the matrix of the quaternion,
+        /// returned as the unit quaternion with `w >= 0`.
+        Quaternion = 5,
+    }
+}
+
+code_enum! {
+    /// How a tensor's row count is known.
+    RowsKind {
+        /// `rows` is the exact row count.
+        Fixed = 0,
+        /// `rows` is `max_points`; at run time the tensor holds the input's `N` rows.
+        PerPoint = 1,
+    }
+}
+
+code_enum! {
+    /// Layer operator (future format versions add operators, hence `#[non_exhaustive]`).
+    #[non_exhaustive]
+    Op {
+        /// Fully connected: `(1, cin) -> (1, cout)`, weights `cout x cin`.
+        Dense = 0,
+        /// Shared MLP over rows: `(n, cin) -> (n, cout)`, weights `cout x cin`.
+        Pointwise = 1,
+        /// Pointwise layer fused with a max over rows: `(n, cin) -> (1, cout)`.
+        PointwiseMax = 2,
+        /// 1D convolution: `(n, cin) -> (n_out, cout)`, weights `cout x k x cin`, fixed `n`.
+        Conv1d = 3,
+        /// Max over rows: `(n, c) -> (1, c)`, no weights, output quantization = input's.
+        MaxPool = 4,
+    }
+}
+
+code_enum! {
+    /// Activation fused into a layer. For int8 layers the clamp `[act_min, act_max]` of the
+    /// layer record is what is applied; the code documents where it came from.
+    Activation {
+        /// No activation.
+        None = 0,
+        /// `max(x, 0)`.
+        Relu = 1,
+        /// `min(max(x, 0), 6)`.
+        Relu6 = 2,
+        /// `min(max(x, -1), 1)`.
+        ReluN1To1 = 3,
+    }
+}
+
+impl Activation {
+    /// The kernels' (and quantizer's) activation of the same meaning.
+    pub const fn to_quant(self) -> crate::quant::Activation {
+        match self {
+            Self::None => crate::quant::Activation::None,
+            Self::Relu => crate::quant::Activation::Relu,
+            Self::Relu6 => crate::quant::Activation::Relu6,
+            Self::ReluN1To1 => crate::quant::Activation::ReluN1To1,
+        }
+    }
+}
+
+/// Bytes per activation / weight element for a precision.
+pub const fn element_bytes(p: Precision) -> usize {
+    match p {
+        Precision::Int8 => 1,
+        Precision::F32 => 4,
+    }
+}
+
+/// Channels an output range of `kind` spans for spatial dimension `dim`, or `None` for
+/// [`OutputKind::Invariant`] (any positive length) and for kinds not defined in `dim`.
+pub const fn output_kind_len(kind: OutputKind, dim: usize) -> Option<usize> {
+    match kind {
+        OutputKind::Invariant => None,
+        OutputKind::Vector | OutputKind::Point => Some(dim),
+        OutputKind::Axial => Some(if dim == 3 { 3 } else { 1 }),
+        OutputKind::Rotation => Some(dim * dim),
+        OutputKind::Quaternion => {
+            if dim == 3 {
+                Some(4)
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// f32 slots the engine accumulates for one output range of `kind` and length `len`
+/// (a quaternion is accumulated as its 3x3 matrix).
+pub const fn accumulator_len(kind: OutputKind, len: usize) -> usize {
+    match kind {
+        OutputKind::Quaternion => 9,
+        _ => len,
+    }
+}
+
+/// Rounds `x` up to a multiple of `align` (a power of two); `None` on overflow.
+pub const fn align_up(x: usize, align: usize) -> Option<usize> {
+    match x.checked_add(align - 1) {
+        Some(v) => Some(v & !(align - 1)),
+        None => None,
+    }
+}
