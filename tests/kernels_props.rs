@@ -219,6 +219,20 @@ proptest! {
         max_pool_i8(&x, n, l.cin, &mut a);
         max_pool_i8(&xs, n, l.cin, &mut bb);
         prop_assert_eq!(a, bb);
+        // f32: max is order-free bit for bit (sum / mean are not and are not claimed)
+        let xf: Vec<f32> = x.iter().map(|&v| f32::from(v) * 0.37).collect();
+        let xsf: Vec<f32> = xs.iter().map(|&v| f32::from(v) * 0.37).collect();
+        let wf: Vec<f32> = l.w.iter().map(|&v| f32::from(v) * 0.01).collect();
+        let bias = vec![0.25f32; l.cout];
+        let fp = FParams { bias: &bias, act_min: f32::NEG_INFINITY, act_max: f32::INFINITY };
+        let (mut a, mut bb) = (vec![0f32; l.cout], vec![0f32; l.cout]);
+        pointwise_max_f32(&xf, n, &wf, l.cin, l.cout, &fp, &mut a);
+        pointwise_max_f32(&xsf, n, &wf, l.cin, l.cout, &fp, &mut bb);
+        prop_assert_eq!(a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), bb.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+        let (mut a, mut bb) = (vec![0f32; l.cin], vec![0f32; l.cin]);
+        max_pool_f32(&xf, n, l.cin, &mut a);
+        max_pool_f32(&xsf, n, l.cin, &mut bb);
+        prop_assert_eq!(a, bb);
     }
 }
 
