@@ -4,7 +4,9 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 #[cfg(target_endian = "big")]
-compile_error!("equiframe reads little-endian model blobs in place and supports little-endian targets only");
+compile_error!(
+    "equiframe reads little-endian model blobs in place and supports little-endian targets only"
+);
 
 pub mod geom;
 pub mod quant;

@@ -86,5 +86,7 @@ fn valid_seeds_are_accepted() {
         &write(&small_int8(vec![OutputSpec::new(OutputKind::Invariant, 1)])).unwrap()
     ));
     assert!(!model_from_bytes(&[]));
-    assert!(engine_run(&write(&small_conv(vec![OutputSpec::new(OutputKind::Vector, 3)])).unwrap()));
+    assert!(engine_run(
+        &write(&small_conv(vec![OutputSpec::new(OutputKind::Vector, 3)])).unwrap()
+    ));
 }

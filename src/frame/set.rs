@@ -20,7 +20,7 @@
 //! and 1.0 when there is no such pair (single point, all points equal, collinear 2D data).
 //! The set is *degenerate* when `rel_gap < degenerate_gap` (default 0.01). Plain PCA frames
 //! lose invariance like `1 / rel_gap` there (measured: gap 21% -> 1e-6, 2% -> 2e-5,
-//! 0.2% -> 3e-4); see [`robust`](super::robust) for the fallback.
+//! 0.2% -> 3e-4); see [the robust mode](super::robust) for the fallback.
 
 use super::error::FrameError;
 use super::group::{Group, Robust};

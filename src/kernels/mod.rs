@@ -33,14 +33,14 @@
 //! assert!(y[1] >= zp_out as i8); // ReLU clamp at the output zero point
 //! ```
 
-#[cfg(all(feature = "dsp", target_arch = "arm"))]
-pub mod dsp;
 mod activation;
 mod add;
 mod concat;
 mod conv1d;
 mod dense;
 mod dot;
+#[cfg(all(feature = "dsp", target_arch = "arm"))]
+pub mod dsp;
 mod fparams;
 mod pointwise;
 mod pool;

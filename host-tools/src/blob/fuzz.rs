@@ -45,7 +45,9 @@ pub const FUZZ_ARENA_LIMIT: usize = 1 << 20;
 /// byte less (which must be refused). Must never panic. Returns whether the engine ran.
 pub fn engine_run(data: &[u8]) -> bool {
     let buf = AlignedBuf::from_slice(data);
-    let Ok(m) = Model::from_bytes(buf.as_bytes()) else { return false };
+    let Ok(m) = Model::from_bytes(buf.as_bytes()) else {
+        return false;
+    };
     if m.arena_bytes() > FUZZ_ARENA_LIMIT {
         return false;
     }
@@ -69,7 +71,9 @@ pub fn engine_run(data: &[u8]) -> bool {
     let mut out = vec![0.0f32; m.output_len()];
     let ok = m.run(&input, arena.as_bytes_mut(), &mut out).is_ok();
     let short = m.arena_bytes().saturating_sub(1);
-    let refused = m.run(&input, &mut arena.as_bytes_mut()[..short], &mut out).is_err();
+    let refused = m
+        .run(&input, &mut arena.as_bytes_mut()[..short], &mut out)
+        .is_err();
     assert!(refused, "an arena one byte short was accepted");
     ok
 }

@@ -2,7 +2,7 @@
 //!
 //! Describe a backbone as a [`BlobModel`] -- frame options, input schema, output ranges,
 //! precision, input quantization and a list of [`BlobLayer`]s in execution order -- and
-//! [`write`] infers every tensor shape, plans the arena ([`plan`]), counts MACs, serializes,
+//! [`write()`] infers every tensor shape, plans the arena ([`plan()`]), counts MACs, serializes,
 //! checksums and finally re-reads the bytes with `equiframe::model::Model::from_bytes`, so a
 //! blob that `write` returns always loads.
 //!

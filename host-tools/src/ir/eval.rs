@@ -125,10 +125,20 @@ pub fn eval_all(g: &Graph, sample: &[f32], n: usize) -> Result<Vec<Vec<f32>>, Ev
             let rs: Vec<usize> = l
                 .inputs
                 .iter()
-                .map(|&i| vals[i].len().checked_div(g.values[i].channels()).unwrap_or(0))
+                .map(|&i| {
+                    vals[i]
+                        .len()
+                        .checked_div(g.values[i].channels())
+                        .unwrap_or(0)
+                })
                 .collect();
-            if rs.iter().any(|&r| r != rows) || (matches!(l.op, Op::Add(_)) && vals[l.inputs[1]].len() != x.len()) {
-                return Err(EvalError::RowMismatch { layer: l.name.clone(), rows: rs });
+            if rs.iter().any(|&r| r != rows)
+                || (matches!(l.op, Op::Add(_)) && vals[l.inputs[1]].len() != x.len())
+            {
+                return Err(EvalError::RowMismatch {
+                    layer: l.name.clone(),
+                    rows: rs,
+                });
             }
         }
         match &l.op {
