@@ -39,7 +39,7 @@ pub enum Command {
     /// Time equiframe and onnxruntime on the same model and inputs.
     Bench(PassThroughArgs),
     /// Run the demo: frames and a frame-averaged model on a real or generated cloud.
-    Demo(PassThroughArgs),
+    Demo(DemoArgs),
 }
 
 /// A frame group on the command line.
@@ -266,6 +266,30 @@ pub struct FramesArgs {
     /// Print per set the eigenvalues, relative eigengap and degeneracy flag as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Arguments of `demo`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  equiframe demo
+  equiframe demo --plot pictures
+
+Prints: the frames of a generated lidar cloud (spectrum, eigengap, speed, invariance of the
+canonical coordinates under random rigid motions), then one table row per model: the
+frame-averaged PointNet with synthetic weights (int8 and f32) and every shipped model under
+host-tools/models (accuracy or error on its test windows, invariance under random rotations,
+translations and permutations, flash and arena bytes, MACs, speed on one core).")]
+pub struct DemoArgs {
+    /// Also write SVG pictures into this folder: canonical frames over a lidar cloud,
+    /// invariance error versus eigengap, int8 error per output.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<std::path::PathBuf>,
+    /// Root of the shipped models (default: host-tools/models of this source tree).
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<std::path::PathBuf>,
+    /// Fewer random draws and timing repetitions (for tests).
+    #[arg(long)]
+    pub quick: bool,
 }
 
 /// Arguments of commands that are not available yet.

@@ -6,6 +6,7 @@
 pub mod blob;
 pub mod cli;
 pub mod commands;
+pub mod demo;
 pub mod ir;
 pub mod npy;
 pub mod onnx;

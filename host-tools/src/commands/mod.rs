@@ -1,5 +1,6 @@
 //! The subcommands: each takes its parsed arguments and returns an error to print as one line.
 
+pub mod demo;
 pub mod frames;
 pub mod frames_core;
 
@@ -17,7 +18,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Verify(_) => bail!("`verify` is not available yet in this build"),
         Command::Run(_) => bail!("`run` is not available yet in this build"),
         Command::Bench(_) => bail!("`bench` is not available yet in this build"),
-        Command::Demo(_) => bail!("`demo` is not available yet in this build"),
+        Command::Demo(args) => demo::run(&args),
     }
 }
 
