@@ -167,6 +167,10 @@ pub struct ConvertArgs {
     /// Frame axis order the backbone was trained with.
     #[arg(long, value_enum, default_value_t)]
     pub axis_order: AxisOrderArg,
+    /// Most rows (points) a variable-length model accepts; the arena is planned for it
+    /// (default: the model's fixed N, else the calibration set's N, else 1024).
+    #[arg(long)]
+    pub max_points: Option<usize>,
 }
 
 /// Arguments of `inspect`.

@@ -75,7 +75,8 @@ fn int8_round_trip_keeps_every_field() {
                 assert_eq!(l.shift, &shift[..]);
             }
             LayerParams::None => assert!(l.weights_i8.is_empty() && l.bias_i32.is_empty()),
-            LayerParams::F32 { .. } => unreachable!(),
+            LayerParams::Int8Aux(p) => assert_eq!(l.aux_i32, &p[..]),
+            LayerParams::F32 { .. } | LayerParams::F32Aux(_) => unreachable!(),
         }
     }
     // ReLU with zero point -128 clamps at -128; the max pool keeps its input quantization.
@@ -175,10 +176,10 @@ fn typed_errors_name_the_problem() {
         ModelError::BadMagic { found: *b"XQF\0" }
     );
     let mut buf = AlignedBuf::from_slice(&bytes);
-    buf.as_bytes_mut()[4] = 2;
+    buf.as_bytes_mut()[4] = 3;
     assert_eq!(
         Model::from_bytes(buf.as_bytes()).unwrap_err(),
-        ModelError::UnsupportedVersion(2)
+        ModelError::UnsupportedVersion(3)
     );
     let mut buf = AlignedBuf::from_slice(&bytes);
     buf.as_bytes_mut()[200] ^= 1;
