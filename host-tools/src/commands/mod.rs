@@ -5,8 +5,11 @@ pub mod convert_lower;
 pub mod convert_spec;
 pub mod frames;
 pub mod frames_core;
+pub mod inspect;
 pub mod run;
 pub mod samples;
+pub mod verify;
+pub mod verify_average;
 
 use anyhow::bail;
 
@@ -18,8 +21,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Frames(args) => frames::run(&args, quiet),
         Command::Convert(args) => convert::run(&args, quiet),
-        Command::Inspect(_) => bail!("`inspect` is not available yet in this build"),
-        Command::Verify(_) => bail!("`verify` is not available yet in this build"),
+        Command::Inspect(args) => inspect::run(&args),
+        Command::Verify(args) => verify::run(&args, quiet),
         Command::Run(args) => run::run(&args, quiet),
         Command::Bench(_) => bail!("`bench` is not available yet in this build"),
         Command::Demo(_) => bail!("`demo` is not available yet in this build"),
