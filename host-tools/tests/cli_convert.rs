@@ -300,3 +300,31 @@ fn verify_against_onnxruntime_when_the_venv_exists() {
         "{out}{err}"
     );
 }
+
+#[test]
+fn range_outliers_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(99);
+    // 64 ordinary samples and one far larger: the input range is set by one sample.
+    let mut v: Vec<f32> = rng.vec(65 * 32 * 3);
+    for x in &mut v[64 * 32 * 3..] {
+        *x *= 200.0;
+    }
+    let cal = write_f32(dir.path(), "cal.npy", &[65, 32, 3], v);
+    let q = dir.path().join("q.eqf");
+    let out = ok(&[
+        "convert",
+        &fixture("pointnet_conv.onnx"),
+        "-o",
+        q.to_str().unwrap(),
+        "--frames",
+        "o3",
+        "--calibration",
+        &cal,
+    ]);
+    let warn: Vec<&str> = out.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert!(
+        warn.iter().any(|l| l.contains("layer 0") && l.contains("range outliers")),
+        "{out}"
+    );
+}
