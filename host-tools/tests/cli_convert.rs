@@ -324,7 +324,8 @@ fn range_outliers_are_named() {
     ]);
     let warn: Vec<&str> = out.lines().filter(|l| l.starts_with("warning:")).collect();
     assert!(
-        warn.iter().any(|l| l.contains("layer 0") && l.contains("range outliers")),
+        warn.iter()
+            .any(|l| l.contains("layer 0") && l.contains("range outliers")),
         "{out}"
     );
 }
