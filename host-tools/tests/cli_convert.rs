@@ -329,3 +329,48 @@ fn range_outliers_are_named() {
         "{out}"
     );
 }
+
+#[test]
+fn canonical_mode_equals_one_frame_around_the_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let onnx = fixture("branches.onnx");
+    let input = fixture("branches.input.npy");
+    let (xs, x) = read(Path::new(&input));
+    let blob = dir.path().join("c.eqf");
+    let y = dir.path().join("y.npy");
+    ok(&[
+        "convert",
+        &onnx,
+        "-o",
+        blob.to_str().unwrap(),
+        "--frames",
+        "o3",
+        "--mode",
+        "canonical",
+        "--precision",
+        "f32",
+        "--axis-order",
+        "ascending",
+        "--max-points",
+        "24",
+    ]);
+    let info = ok(&["inspect", blob.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&info).unwrap();
+    assert_eq!(
+        (v["frame_mode"].as_str(), v["axis_order"].as_str()),
+        (Some("canonical"), Some("ascending"))
+    );
+    assert_eq!(v["frames_per_inference"], 1);
+    ok(&[
+        "run",
+        blob.to_str().unwrap(),
+        "--input",
+        &input,
+        "-o",
+        y.to_str().unwrap(),
+    ]);
+    let (_, got) = read(&y);
+    let reference = averaged_reference(&blob, &onnx, &x, xs[1], xs[2]);
+    let err = max_rel(&got, &reference);
+    assert!(err <= 1e-5, "canonical: {err}");
+}
