@@ -61,8 +61,9 @@ fn max_rel(a: &[f32], b: &[f32]) -> f32 {
         .fold(0.0, f32::max)
 }
 
-const GOOD: [(&str, &str, &str); 5] = [
+const GOOD: [(&str, &str, &str); 6] = [
     ("pointnet_conv", "o3", "points"),
+    ("imu_pooled", "so3", "imu"),
     ("pointnet_matmul", "so3", "points"),
     ("imu_conv", "so3", "imu"),
     ("branches", "o3", "points"),
