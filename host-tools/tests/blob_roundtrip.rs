@@ -238,3 +238,28 @@ fn writer_rejects_bad_descriptions() {
         BlobError::BadShape { layer: 0, .. }
     ));
 }
+
+#[test]
+fn version_one_blobs_cannot_use_version_two_ops() {
+    // A version-2 blob (mean pool) relabelled as version 1 is refused by op code.
+    let mut m = small_f32(vec![OutputSpec::new(OutputKind::Invariant, 2)]);
+    m.layers[0].op = Op::Pointwise;
+    m.layers
+        .insert(1, BlobLayer::param_only(Op::MeanPool, 1, LayerParams::None));
+    m.layers[2].input = 2;
+    assert_eq!(format_version(&m), 2);
+    let mut b = write(&m).unwrap();
+    assert_eq!(b[4], 2);
+    b[4] = 1;
+    let buf = AlignedBuf::from_slice(&b);
+    assert_eq!(
+        Model::from_bytes(buf.as_bytes()).unwrap_err(),
+        ModelError::BadCode {
+            field: "op",
+            value: Op::MeanPool.code()
+        }
+    );
+    // The same model with its fused max pool stays version 1.
+    let v1 = write(&small_f32(vec![OutputSpec::new(OutputKind::Invariant, 2)])).unwrap();
+    assert_eq!(v1[4], 1);
+}

@@ -23,6 +23,7 @@ use std::fmt::Write as _;
 use anyhow::anyhow;
 use equiframe::frame::{FrameOptions, InputSchema};
 use equiframe::model::Model;
+use rayon::prelude::*;
 
 use crate::blob::{self, AlignedBuf, BlobModel, Op, Precision, Quant};
 use crate::commands::samples::Samples;
@@ -215,10 +216,22 @@ pub fn quantize(
     let mut kept: Vec<Vec<f32>> = Vec::new();
     let pb = crate::progress::bar(cal.batch as u64, "calibrate", quiet);
     let mut canon_count = 0usize;
-    for b in 0..cal.batch {
-        let inputs = canonical(&schema, mode, &opts, cal.sample(b), b)?;
-        for x in inputs {
-            let tr = trace::trace_f32(&fm, &x, cal.points);
+    // Chunks of samples traced in parallel, merged in sample order (deterministic).
+    for chunk in (0..cal.batch).collect::<Vec<_>>().chunks(64) {
+        let traced: Vec<Vec<(Vec<f32>, Vec<Vec<f32>>)>> = chunk
+            .par_iter()
+            .map(|&b| {
+                let inputs = canonical(&schema, mode, &opts, cal.sample(b), b)?;
+                Ok(inputs
+                    .into_iter()
+                    .map(|x| {
+                        let tr = trace::trace_f32(&fm, &x, cal.points);
+                        (x, tr)
+                    })
+                    .collect())
+            })
+            .collect::<anyhow::Result<_>>()?;
+        for (x, tr) in traced.into_iter().flatten() {
             for (s, v) in stats.iter_mut().zip(&tr) {
                 s.add(v);
             }
@@ -227,7 +240,7 @@ pub fn quantize(
                 kept.push(x);
             }
         }
-        pb.inc(1);
+        pb.inc(chunk.len() as u64);
     }
     pb.finish_and_clear();
     // Tensor quantization: own range, or the input's for ops that keep it.
