@@ -133,6 +133,9 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
+/// One canonical input and every tensor of the f32 backbone on it.
+type Traced = (Vec<f32>, Vec<Vec<f32>>);
+
 /// Per-tensor calibration statistics.
 #[derive(Debug, Clone)]
 struct Stats {
@@ -218,7 +221,7 @@ pub fn quantize(
     let mut canon_count = 0usize;
     // Chunks of samples traced in parallel, merged in sample order (deterministic).
     for chunk in (0..cal.batch).collect::<Vec<_>>().chunks(64) {
-        let traced: Vec<Vec<(Vec<f32>, Vec<Vec<f32>>)>> = chunk
+        let traced: Vec<Vec<Traced>> = chunk
             .par_iter()
             .map(|&b| {
                 let inputs = canonical(&schema, mode, &opts, cal.sample(b), b)?;
