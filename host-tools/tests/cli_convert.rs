@@ -375,3 +375,45 @@ fn canonical_mode_equals_one_frame_around_the_reference() {
     let err = max_rel(&got, &reference);
     assert!(err <= 1e-5, "canonical: {err}");
 }
+
+#[test]
+fn the_layer_trace_is_bit_identical_to_the_engine() {
+    // The per-layer errors and the prediction come from the host-side trace; it must compute
+    // exactly what the engine computes.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, _, _) in GOOD {
+        let onnx = fixture(&format!("{name}.onnx"));
+        let input = fixture(&format!("{name}.input.npy"));
+        let (xs, x) = read(Path::new(&input));
+        let q = dir.path().join(format!("{name}.eqf"));
+        ok(&[
+            "convert",
+            &onnx,
+            "-o",
+            q.to_str().unwrap(),
+            "--frames",
+            "none",
+            "--calibration",
+            &input,
+        ]);
+        let buf = AlignedBuf::from_slice(&std::fs::read(&q).unwrap());
+        let m = Model::from_bytes(buf.as_bytes()).unwrap();
+        let (s0, z0) = m.input_quant();
+        let (so, zo) = m.output_quant();
+        let mut arena = AlignedBuf::from_slice(&vec![0u8; m.arena_bytes()]);
+        for sample in x.chunks_exact(xs[1] * xs[2]) {
+            let mut y = vec![0.0f32; m.output_len()];
+            m.run(sample, arena.as_bytes_mut(), &mut y).unwrap();
+            let xq: Vec<i8> = sample
+                .iter()
+                .map(|&v| equiframe::quant::quantize_f32(v, 1.0 / s0, z0))
+                .collect();
+            let t = equiframe_cli::quantize::trace::trace_i8(&m, &xq, xs[1]);
+            let last: Vec<f32> = t[t.len() - 1]
+                .iter()
+                .map(|&v| equiframe::quant::dequantize(v, so, zo))
+                .collect();
+            assert_eq!(y, last, "{name}");
+        }
+    }
+}
