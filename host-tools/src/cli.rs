@@ -169,6 +169,10 @@ pub struct ConvertArgs {
     /// Frame axis order the backbone was trained with.
     #[arg(long, value_enum, default_value_t)]
     pub axis_order: AxisOrderArg,
+    /// Robust frames: when the relative eigengap of an input is below 0.01, average extra
+    /// in-plane rotations over the degenerate eigenspace (more backbone passes on such inputs).
+    #[arg(long)]
+    pub robust: bool,
     /// Most rows (points) a variable-length model accepts; the arena is planned for it
     /// (default: the model's fixed N, else the calibration set's N, else 1024).
     #[arg(long)]

@@ -417,3 +417,43 @@ fn the_layer_trace_is_bit_identical_to_the_engine() {
         }
     }
 }
+
+#[test]
+fn vector_outputs_and_robust_frames_match_the_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let onnx = fixture("branches.onnx");
+    let input = fixture("branches.input.npy");
+    let (xs, x) = read(Path::new(&input));
+    let blob = dir.path().join("v.eqf");
+    let y = dir.path().join("y.npy");
+    ok(&[
+        "convert",
+        &onnx,
+        "-o",
+        blob.to_str().unwrap(),
+        "--frames",
+        "o3",
+        "--precision",
+        "f32",
+        "--outputs",
+        "invariant:3,vector",
+        "--robust",
+        "--max-points",
+        "24",
+    ]);
+    let info = ok(&["inspect", blob.to_str().unwrap(), "--json"]);
+    assert!(info.contains("\"vector\""), "{info}");
+    assert!(info.contains("\"robust\": true"), "{info}");
+    ok(&[
+        "run",
+        blob.to_str().unwrap(),
+        "--input",
+        &input,
+        "-o",
+        y.to_str().unwrap(),
+    ]);
+    let (_, got) = read(&y);
+    let reference = averaged_reference(&blob, &onnx, &x, xs[1], xs[2]);
+    let err = max_rel(&got, &reference);
+    assert!(err <= 1e-5, "vector outputs: {err}");
+}

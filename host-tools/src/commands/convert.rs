@@ -52,7 +52,11 @@ pub fn float_model(
             AxisOrderArg::Descending => AxisOrder::Descending,
             AxisOrderArg::Ascending => AxisOrder::Ascending,
         },
-        robust: Robust::Off,
+        robust: if args.robust {
+            Robust::Average
+        } else {
+            Robust::Off
+        },
         degenerate_gap: 0.01,
         dim,
         channels,

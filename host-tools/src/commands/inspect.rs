@@ -52,6 +52,8 @@ pub struct Info {
     pub group: Option<String>,
     /// Axis order convention.
     pub axis_order: String,
+    /// Robust frames on degenerate inputs (extra in-plane rotations).
+    pub robust: bool,
     /// Spatial dimension.
     pub dim: usize,
     /// Input channels.
@@ -162,6 +164,7 @@ pub fn info(m: &Model<'_>) -> Info {
             AxisOrder::Ascending => "ascending",
         }
         .into(),
+        robust: m.robust() == equiframe::frame::Robust::Average,
         dim: m.dim(),
         channels: m.input_channels(),
         schema,
@@ -190,11 +193,12 @@ pub fn text(i: &Info) -> String {
     use std::fmt::Write as _;
     let _ = writeln!(
         s,
-        "format v{}, {} precision, frames: {}{}, axis order {}, dim {}",
+        "format v{}, {} precision, frames: {}{}{}, axis order {}, dim {}",
         i.format_version,
         i.precision,
         i.frame_mode,
         i.group.as_ref().map_or(String::new(), |g| format!(" {g}")),
+        if i.robust { " (robust)" } else { "" },
         i.axis_order,
         i.dim
     );
