@@ -138,7 +138,9 @@ pub enum PrecisionArg {
   equiframe convert net.onnx -o net.eqf --frames o3 --schema pos:0,scalar:3 --outputs invariant:8
 
 The ONNX input is one canonicalized batch (B,N,C), channels last. CAL.npy holds raw
-(not canonicalized) float32 inputs of shape (B,N,C).")]
+(not canonicalized) float32 inputs of shape (B,N,C); each is expressed in all its frames for
+calibration. int8 conversion prints the float-vs-int8 error per layer, warns about layers
+whose ranges have outliers, and prints a predicted error bound for the averaged outputs.")]
 pub struct ConvertArgs {
     /// The ONNX backbone.
     pub model: PathBuf,
@@ -167,6 +169,14 @@ pub struct ConvertArgs {
     /// Frame axis order the backbone was trained with.
     #[arg(long, value_enum, default_value_t)]
     pub axis_order: AxisOrderArg,
+    /// Robust frames: when the relative eigengap of an input is below 0.01, average extra
+    /// in-plane rotations over the degenerate eigenspace (more backbone passes on such inputs).
+    #[arg(long)]
+    pub robust: bool,
+    /// Most rows (points) a variable-length model accepts; the arena is planned for it
+    /// (default: the model's fixed N, else the calibration set's N, else 1024).
+    #[arg(long)]
+    pub max_points: Option<usize>,
 }
 
 /// Arguments of `inspect`.
@@ -186,7 +196,9 @@ pub struct InspectArgs {
 #[command(after_help = "Example:
   equiframe verify pointnet.eqf --onnx pointnet.onnx --input x.npy
 
-Exits with status 1 when an error is above the printed threshold.")]
+Runs host-tools/python/ort_run.py with the Python of $EQUIFRAME_PYTHON or the nearest .venv.
+Exits with status 1 when an error is above the printed threshold (f32: 1e-5 relative;
+int8: 5% of the largest output).")]
 pub struct VerifyArgs {
     /// The `.eqf` blob.
     pub model: PathBuf,
@@ -219,7 +231,9 @@ pub enum BackendArg {
 #[command(after_help = "Example:
   equiframe run pointnet.eqf --input x.npy -o y.npy --threads 4
 
-X is float32 (B,N,C) raw inputs; Y is float32 (B,K) outputs after frame averaging.")]
+X is float32 (B,N,C) raw inputs; Y is float32 (B,K) outputs after frame averaging.
+Whole models run on the scalar engine (bit-identical to the microcontroller); --backend simd
+and cuda are refused until the batch backends run whole models.")]
 pub struct RunArgs {
     /// The `.eqf` blob.
     pub model: PathBuf,

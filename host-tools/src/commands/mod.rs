@@ -1,8 +1,16 @@
 //! The subcommands: each takes its parsed arguments and returns an error to print as one line.
 
+pub mod convert;
+pub mod convert_lower;
+pub mod convert_spec;
 pub mod demo;
 pub mod frames;
 pub mod frames_core;
+pub mod inspect;
+pub mod run;
+pub mod samples;
+pub mod verify;
+pub mod verify_average;
 
 use anyhow::bail;
 
@@ -13,10 +21,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let quiet = cli.quiet;
     match cli.command {
         Command::Frames(args) => frames::run(&args, quiet),
-        Command::Convert(_) => bail!("`convert` is not available yet in this build"),
-        Command::Inspect(_) => bail!("`inspect` is not available yet in this build"),
-        Command::Verify(_) => bail!("`verify` is not available yet in this build"),
-        Command::Run(_) => bail!("`run` is not available yet in this build"),
+        Command::Convert(args) => convert::run(&args, quiet),
+        Command::Inspect(args) => inspect::run(&args),
+        Command::Verify(args) => verify::run(&args, quiet),
+        Command::Run(args) => run::run(&args, quiet),
         Command::Bench(_) => bail!("`bench` is not available yet in this build"),
         Command::Demo(args) => demo::run(&args),
     }
