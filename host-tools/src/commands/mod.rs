@@ -1,5 +1,7 @@
 //! The subcommands: each takes its parsed arguments and returns an error to print as one line.
 
+pub mod bench;
+pub mod bench_onnx;
 pub mod frames;
 pub mod frames_core;
 
@@ -16,7 +18,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Inspect(_) => bail!("`inspect` is not available yet in this build"),
         Command::Verify(_) => bail!("`verify` is not available yet in this build"),
         Command::Run(_) => bail!("`run` is not available yet in this build"),
-        Command::Bench(_) => bail!("`bench` is not available yet in this build"),
+        Command::Bench(args) => bench::run(&args, quiet),
         Command::Demo(_) => bail!("`demo` is not available yet in this build"),
     }
 }
