@@ -1,4 +1,4 @@
-//! `equiframe bench`: the synthetic FA-PointNet files, the timing table, the bit-exactness
+//! `equiframe bench`: the synthetic FA-PointNet files (and that `benches/data` holds them), the timing table, the bit-exactness
 //! line, the exported ONNX backbone run by onnxruntime (skipped, by name, without the venv),
 //! and one-line errors.
 
