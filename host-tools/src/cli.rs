@@ -37,7 +37,7 @@ pub enum Command {
     /// Compute the frame sets (centroid + principal axes, all sign flips) of point sets.
     Frames(FramesArgs),
     /// Time equiframe and onnxruntime on the same model and inputs.
-    Bench(PassThroughArgs),
+    Bench(BenchArgs),
     /// Run the demo: frames and a frame-averaged model on a real or generated cloud.
     Demo(DemoArgs),
 }
@@ -249,6 +249,55 @@ pub struct RunArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+}
+
+/// Peers `bench` can compare with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VsArg {
+    /// onnxruntime (Python, `.venv`) on the same backbone ONNX with frame averaging around it.
+    Onnxruntime,
+}
+
+/// Arguments of `bench`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  equiframe bench --make-synthetic models/
+  equiframe bench models/fa_pointnet_int8.eqf --batch 4096 --vs onnxruntime --onnx models/fa_pointnet.onnx
+  equiframe bench model.eqf --backend simd --threads 8
+
+Times every backend with 1 thread and all threads (best of --repeat runs of the whole batch),
+prints sets per second, the ratios to onnxruntime, and whether all equiframe backends gave
+identical outputs. onnxruntime computes the frames with numpy inside its timed region.")]
+pub struct BenchArgs {
+    /// The `.eqf` blob.
+    pub model: Option<PathBuf>,
+    /// Samples per batch (generated anisotropic point clouds unless --input is given).
+    #[arg(long, default_value_t = 4096)]
+    pub batch: usize,
+    /// Raw inputs (B,N,C) float32 instead of generated ones.
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// Also time a peer on the same inputs.
+    #[arg(long, value_enum)]
+    pub vs: Option<VsArg>,
+    /// Backends to time (comma-separated; default: scalar,simd).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub backend: Vec<BackendArg>,
+    /// The "all threads" count (default: every logical CPU).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// The backbone ONNX for --vs onnxruntime (default: exported from an f32 blob).
+    #[arg(long)]
+    pub onnx: Option<PathBuf>,
+    /// Timed runs per configuration; the best is printed.
+    #[arg(long, default_value_t = 2)]
+    pub repeat: usize,
+    /// Python with onnxruntime (default: $EQUIFRAME_PYTHON, ./.venv, python3).
+    #[arg(long)]
+    pub python: Option<PathBuf>,
+    /// Write the synthetic FA-PointNet (int8 and f32 blobs, f32 backbone ONNX) into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub make_synthetic: Option<PathBuf>,
 }
 
 /// Arguments of `frames`.

@@ -75,7 +75,14 @@ fn pool_dims(l: &LayerView<'_>, d: Dims) -> Pool1dDims {
 }
 
 /// Two-input int8 ops; `q` = (scale, zero point) of input, input2 and output.
-fn binary_i8(l: &LayerView<'_>, d: Dims, q: [(f32, i32); 3], x: &[u8], x2: &[u8], y: &mut [u8]) {
+pub(crate) fn binary_i8(
+    l: &LayerView<'_>,
+    d: Dims,
+    q: [(f32, i32); 3],
+    x: &[u8],
+    x2: &[u8],
+    y: &mut [u8],
+) {
     let (a, b): (&[i8], &[i8]) = (bytemuck::cast_slice(x), bytemuck::cast_slice(x2));
     let y: &mut [i8] = bytemuck::cast_slice_mut(y);
     let ((m1, s1), (m2, s2), (mo, so)) = (pair(l, 0), pair(l, 1), pair(l, 2));
@@ -123,7 +130,8 @@ fn binary_i8(l: &LayerView<'_>, d: Dims, q: [(f32, i32); 3], x: &[u8], x2: &[u8]
     }
 }
 
-fn binary_f32(
+/// Two-input f32 layers (add, concat) with the scalar kernels.
+pub(crate) fn binary_f32(
     l: &LayerView<'_>,
     d: Dims,
     c2: usize,
@@ -159,11 +167,12 @@ fn binary_f32(
     Some(())
 }
 
+/// Rows and channels of one layer's evaluation.
 #[derive(Clone, Copy)]
-struct Dims {
-    rows: usize,
-    cin: usize,
-    cout: usize,
+pub(crate) struct Dims {
+    pub rows: usize,
+    pub cin: usize,
+    pub cout: usize,
 }
 
 fn conv_dims(l: &LayerView<'_>, d: Dims) -> Conv1dDims {
@@ -178,17 +187,18 @@ fn conv_dims(l: &LayerView<'_>, d: Dims) -> Conv1dDims {
     }
 }
 
-fn layer_i8(l: &LayerView<'_>, d: Dims, zp_in: i32, zp_out: i32, x: &[u8], y: &mut [u8]) {
+/// One single-input int8 layer with the scalar kernels (`x`, `y` are the tensors' bytes).
+pub(crate) fn layer_i8(
+    l: &LayerView<'_>,
+    d: Dims,
+    zp_in: i32,
+    zp_out: i32,
+    x: &[u8],
+    y: &mut [u8],
+) {
     let x: &[i8] = bytemuck::cast_slice(x);
     let y: &mut [i8] = bytemuck::cast_slice_mut(y);
-    let q = QParams {
-        bias: l.bias_i32,
-        multiplier: l.multiplier,
-        shift: l.shift,
-        out_zero_point: zp_out,
-        act_min: l.act_min,
-        act_max: l.act_max,
-    };
+    let q = qparams(l, zp_out);
     let w = l.weights_i8;
     match l.op {
         Op::Dense => dense_i8(x, w, d.cin, d.cout, &q, y),
@@ -234,7 +244,20 @@ fn layer_i8(l: &LayerView<'_>, d: Dims, zp_in: i32, zp_out: i32, x: &[u8], y: &m
     }
 }
 
-fn layer_f32(l: &LayerView<'_>, d: Dims, x: &[u8], y: &mut [u8]) -> Option<()> {
+/// The requantization parameters of an int8 layer with output zero point `zp_out`.
+pub(crate) fn qparams<'a>(l: &LayerView<'a>, zp_out: i32) -> QParams<'a> {
+    QParams {
+        bias: l.bias_i32,
+        multiplier: l.multiplier,
+        shift: l.shift,
+        out_zero_point: zp_out,
+        act_min: l.act_min,
+        act_max: l.act_max,
+    }
+}
+
+/// One single-input f32 layer with the scalar kernels; `None` when a tensor is misaligned.
+pub(crate) fn layer_f32(l: &LayerView<'_>, d: Dims, x: &[u8], y: &mut [u8]) -> Option<()> {
     let x: &[f32] = bytemuck::try_cast_slice(x).ok()?;
     let y: &mut [f32] = bytemuck::try_cast_slice_mut(y).ok()?;
     let p = FParams::new(l.bias_f32, l.activation.to_quant());

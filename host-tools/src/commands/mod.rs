@@ -1,5 +1,7 @@
 //! The subcommands: each takes its parsed arguments and returns an error to print as one line.
 
+pub mod bench;
+pub mod bench_onnx;
 pub mod convert;
 pub mod convert_lower;
 pub mod convert_spec;
@@ -25,7 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Inspect(args) => inspect::run(&args),
         Command::Verify(args) => verify::run(&args, quiet),
         Command::Run(args) => run::run(&args, quiet),
-        Command::Bench(_) => bail!("`bench` is not available yet in this build"),
+        Command::Bench(args) => bench::run(&args, quiet),
         Command::Demo(args) => demo::run(&args),
     }
 }
