@@ -14,8 +14,6 @@ pub mod samples;
 pub mod verify;
 pub mod verify_average;
 
-use anyhow::bail;
-
 use crate::cli::{Cli, Command};
 
 /// Runs the parsed command line.
