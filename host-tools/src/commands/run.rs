@@ -11,6 +11,7 @@ use super::samples::{self, Expect, Samples};
 use crate::blob::AlignedBuf;
 use crate::cli::{BackendArg, RunArgs};
 use crate::npy::NpyArray;
+use equiframe::batch::{Backend, Batch, BatchError, Threads};
 use equiframe::model::{Model, PointsMode};
 
 /// Reads and validates a blob file (kept aligned in memory).
@@ -62,21 +63,62 @@ pub fn run_batch(
     Ok(out)
 }
 
+/// The batch backend of a command-line backend (`scalar` maps to the scalar batch kernels;
+/// `run --backend scalar` itself calls the engine per sample).
+pub fn batch_backend(b: BackendArg) -> Backend {
+    match b {
+        BackendArg::Scalar => Backend::Scalar,
+        BackendArg::Simd => Backend::simd(),
+        BackendArg::Cuda => Backend::Cuda,
+    }
+}
+
+/// Runs the batch API (`equiframe::batch`) with `backend` over every sample, in chunks so
+/// the progress bar moves; int8 outputs are bit-identical to [`run_batch`].
+pub fn run_backend(
+    model: Model<'_>,
+    backend: Backend,
+    x: &Samples,
+    threads: Option<usize>,
+    quiet: bool,
+) -> anyhow::Result<Vec<f32>> {
+    let k = model.output_len();
+    let batch =
+        Batch::new(model, backend).map_err(|e| anyhow!("backend {}: {e}", backend.name()))?;
+    let threads = threads.map_or(Threads::All, Threads::Count);
+    let mut out = vec![0.0f32; x.batch * k];
+    let per = x.points * x.channels;
+    let chunk = 256;
+    let pb = crate::progress::bar(x.batch as u64, "run", quiet || x.batch < 64);
+    for (i, y) in out.chunks_mut(chunk * k).enumerate() {
+        let b0 = i * chunk;
+        let nb = y.len() / k;
+        let xs = x
+            .data
+            .get(b0 * per..(b0 + nb) * per)
+            .ok_or_else(|| anyhow!("input shorter than its shape"))?;
+        batch.run(xs, nb, threads, y).map_err(|e| match e {
+            BatchError::Sample { index, error } => anyhow!("sample {}: {error}", b0 + index),
+            other => anyhow!("backend {}: {other}", backend.name()),
+        })?;
+        pb.inc(nb as u64);
+    }
+    pb.finish_and_clear();
+    Ok(out)
+}
+
 /// Runs `run`.
 pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<()> {
-    match args.backend {
-        BackendArg::Scalar => {}
-        other => bail!(
-            "backend {other:?}: this build evaluates whole models with the scalar engine only (available backends: scalar); the SIMD and CUDA batch kernels are not wired to whole models yet"
-        ),
-    }
     if args.threads == Some(0) {
         bail!("--threads must be at least 1");
     }
     let buf = load_blob(&args.model)?;
     let model = Model::from_bytes(buf.as_bytes()).map_err(|e| anyhow!("{e}"))?;
     let x = samples::read(&args.input, "--input", expect(&model))?;
-    let y = run_batch(&model, &x, args.threads, quiet)?;
+    let y = match args.backend {
+        BackendArg::Scalar => run_batch(&model, &x, args.threads, quiet)?,
+        other => run_backend(model, batch_backend(other), &x, args.threads, quiet)?,
+    };
     let k = model.output_len();
     NpyArray::from_f32(vec![x.batch, k], y)
         .map_err(|e| anyhow!("{e}"))?
