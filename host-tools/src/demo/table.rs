@@ -71,7 +71,7 @@ pub fn models(rows: &[ModelRow]) -> String {
         .collect();
     format!(
         "Models (invariance: worst output change over random rotations, reflections where the \
-         group has them, translations and point permutations)\n{}\n",
+         group has them, and for point sets translations and point permutations)\n{}\n",
         render(
             &[
                 "model",
