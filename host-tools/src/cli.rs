@@ -37,7 +37,7 @@ pub enum Command {
     /// Compute the frame sets (centroid + principal axes, all sign flips) of point sets.
     Frames(FramesArgs),
     /// Time equiframe and onnxruntime on the same model and inputs.
-    Bench(PassThroughArgs),
+    Bench(BenchArgs),
     /// Run the demo: frames and a frame-averaged model on a real or generated cloud.
     Demo(DemoArgs),
 }
@@ -138,7 +138,9 @@ pub enum PrecisionArg {
   equiframe convert net.onnx -o net.eqf --frames o3 --schema pos:0,scalar:3 --outputs invariant:8
 
 The ONNX input is one canonicalized batch (B,N,C), channels last. CAL.npy holds raw
-(not canonicalized) float32 inputs of shape (B,N,C).")]
+(not canonicalized) float32 inputs of shape (B,N,C); each is expressed in all its frames for
+calibration. int8 conversion prints the float-vs-int8 error per layer, warns about layers
+whose ranges have outliers, and prints a predicted error bound for the averaged outputs.")]
 pub struct ConvertArgs {
     /// The ONNX backbone.
     pub model: PathBuf,
@@ -167,6 +169,14 @@ pub struct ConvertArgs {
     /// Frame axis order the backbone was trained with.
     #[arg(long, value_enum, default_value_t)]
     pub axis_order: AxisOrderArg,
+    /// Robust frames: when the relative eigengap of an input is below 0.01, average extra
+    /// in-plane rotations over the degenerate eigenspace (more backbone passes on such inputs).
+    #[arg(long)]
+    pub robust: bool,
+    /// Most rows (points) a variable-length model accepts; the arena is planned for it
+    /// (default: the model's fixed N, else the calibration set's N, else 1024).
+    #[arg(long)]
+    pub max_points: Option<usize>,
 }
 
 /// Arguments of `inspect`.
@@ -186,7 +196,9 @@ pub struct InspectArgs {
 #[command(after_help = "Example:
   equiframe verify pointnet.eqf --onnx pointnet.onnx --input x.npy
 
-Exits with status 1 when an error is above the printed threshold.")]
+Runs host-tools/python/ort_run.py with the Python of $EQUIFRAME_PYTHON or the nearest .venv.
+Exits with status 1 when an error is above the printed threshold (f32: 1e-5 relative;
+int8: 5% of the largest output).")]
 pub struct VerifyArgs {
     /// The `.eqf` blob.
     pub model: PathBuf,
@@ -219,7 +231,9 @@ pub enum BackendArg {
 #[command(after_help = "Example:
   equiframe run pointnet.eqf --input x.npy -o y.npy --threads 4
 
-X is float32 (B,N,C) raw inputs; Y is float32 (B,K) outputs after frame averaging.")]
+X is float32 (B,N,C) raw inputs; Y is float32 (B,K) outputs after frame averaging.
+Whole models run on the scalar engine (bit-identical to the microcontroller); --backend simd
+and cuda are refused until the batch backends run whole models.")]
 pub struct RunArgs {
     /// The `.eqf` blob.
     pub model: PathBuf,
@@ -235,6 +249,55 @@ pub struct RunArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+}
+
+/// Peers `bench` can compare with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VsArg {
+    /// onnxruntime (Python, `.venv`) on the same backbone ONNX with frame averaging around it.
+    Onnxruntime,
+}
+
+/// Arguments of `bench`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  equiframe bench --make-synthetic models/
+  equiframe bench models/fa_pointnet_int8.eqf --batch 4096 --vs onnxruntime --onnx models/fa_pointnet.onnx
+  equiframe bench model.eqf --backend simd --threads 8
+
+Times every backend with 1 thread and all threads (best of --repeat runs of the whole batch),
+prints sets per second, the ratios to onnxruntime, and whether all equiframe backends gave
+identical outputs. onnxruntime computes the frames with numpy inside its timed region.")]
+pub struct BenchArgs {
+    /// The `.eqf` blob.
+    pub model: Option<PathBuf>,
+    /// Samples per batch (generated anisotropic point clouds unless --input is given).
+    #[arg(long, default_value_t = 4096)]
+    pub batch: usize,
+    /// Raw inputs (B,N,C) float32 instead of generated ones.
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// Also time a peer on the same inputs.
+    #[arg(long, value_enum)]
+    pub vs: Option<VsArg>,
+    /// Backends to time (comma-separated; default: scalar,simd).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub backend: Vec<BackendArg>,
+    /// The "all threads" count (default: every logical CPU).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// The backbone ONNX for --vs onnxruntime (default: exported from an f32 blob).
+    #[arg(long)]
+    pub onnx: Option<PathBuf>,
+    /// Timed runs per configuration; the best is printed.
+    #[arg(long, default_value_t = 2)]
+    pub repeat: usize,
+    /// Python with onnxruntime (default: $EQUIFRAME_PYTHON, ./.venv, python3).
+    #[arg(long)]
+    pub python: Option<PathBuf>,
+    /// Write the synthetic FA-PointNet (int8 and f32 blobs, f32 backbone ONNX) into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub make_synthetic: Option<PathBuf>,
 }
 
 /// Arguments of `frames`.

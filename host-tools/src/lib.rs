@@ -11,3 +11,4 @@ pub mod ir;
 pub mod npy;
 pub mod onnx;
 pub mod progress;
+pub mod quantize;

@@ -13,7 +13,7 @@ use crate::kernels::QParams;
 
 /// Weights repacked for AVX2: `(cin/2) x coutp x 2` int16, zero-padded (`coutp` = `cout`
 /// rounded up to 8), so one broadcast input pair meets 8 output channels per register.
-fn pack(w: &[i8], cin: usize, cout: usize) -> (Vec<i16>, usize) {
+pub(crate) fn pack(w: &[i8], cin: usize, cout: usize) -> (Vec<i16>, usize) {
     let coutp = cout.div_ceil(8) * 8;
     let mut p = vec![0i16; cin.div_ceil(2) * coutp * 2];
     for (c, row) in w.chunks_exact(cin).take(cout).enumerate() {
@@ -49,6 +49,29 @@ pub(crate) fn accumulate(
     // checks every slice access itself.
     unsafe { accumulate_packed(x, n, &wp, cin, cout, coutp, acc) };
     true
+}
+
+/// Safe entry over weights packed once by [`pack`]: `false` (nothing written) when AVX2 is
+/// absent or a slice is shorter than the shapes say.
+pub(crate) fn accumulate_prepacked(
+    x: &[i8],
+    n: usize,
+    wp: &[i16],
+    cin: usize,
+    cout: usize,
+    coutp: usize,
+    acc: &mut [i32],
+) -> bool {
+    let ok = std::is_x86_feature_detected!("avx2")
+        && cin > 0
+        && coutp >= cout
+        && n.checked_mul(cin).is_some_and(|l| x.len() >= l)
+        && n.checked_mul(cout).is_some_and(|l| acc.len() >= l);
+    if ok {
+        // SAFETY: AVX2 support was detected just above; the callee bounds-checks its slices.
+        unsafe { accumulate_packed(x, n, wp, cin, cout, coutp, acc) };
+    }
+    ok
 }
 
 /// AVX2 accumulation over packed weights (see [`pack`]).

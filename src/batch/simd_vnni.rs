@@ -7,7 +7,7 @@ use core::arch::x86_64::*;
 
 /// Weights repacked for VNNI: `(cin/4) x coutp x 4` int8, zero-padded (`coutp` = `cout`
 /// rounded up to 16), plus the per-channel correction `-128 * sum(w[c])`.
-fn pack(w: &[i8], cin: usize, cout: usize) -> (Vec<i8>, Vec<i32>, usize) {
+pub(crate) fn pack(w: &[i8], cin: usize, cout: usize) -> (Vec<i8>, Vec<i32>, usize) {
     let coutp = cout.div_ceil(16) * 16;
     let mut p = vec![0i8; cin.div_ceil(4) * coutp * 4];
     let mut corr = vec![0i32; coutp];
@@ -56,6 +56,32 @@ pub(crate) fn accumulate(
     // every slice access.
     unsafe { accumulate_packed(x, n, &wp, &corr, cin, cout, coutp, acc) };
     true
+}
+
+/// Safe entry over weights packed once by [`pack`]: `false` (nothing written) when the CPU
+/// lacks VNNI or a slice is shorter than the shapes say.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn accumulate_prepacked(
+    x: &[i8],
+    n: usize,
+    wp: &[i8],
+    corr: &[i32],
+    cin: usize,
+    cout: usize,
+    coutp: usize,
+    acc: &mut [i32],
+) -> bool {
+    let ok = supported()
+        && cin > 0
+        && coutp >= cout
+        && n.checked_mul(cin).is_some_and(|l| x.len() >= l)
+        && n.checked_mul(cout).is_some_and(|l| acc.len() >= l);
+    if ok {
+        // SAFETY: AVX-512 F/BW/VNNI support was detected just above; the callee bounds-checks
+        // every slice access.
+        unsafe { accumulate_packed(x, n, wp, corr, cin, cout, coutp, acc) };
+    }
+    ok
 }
 
 /// VNNI accumulation over packed weights (see [`pack`]).

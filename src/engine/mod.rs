@@ -31,7 +31,10 @@
 //! against `N (3*64 + 64*64 + 64*128)` for the PointNet backbone (< 0.1 %), and for int8 the
 //! quantized canonical inputs of sign-flipped frames are negations of one another only when the
 //! input zero point is 0 and no value saturates at -128. The engine therefore canonicalizes
-//! each frame explicitly, which is exact for every zero point.
+//! each frame explicitly, which is exact for every zero point and needs no extra arena. The
+//! batch evaluator (feature `std`, `batch`) folds instead: it computes `F_0^T (x - c)` once,
+//! quantizes it for both signs, and writes every sign-flipped frame by selection, with
+//! results bit-identical to this function.
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -53,8 +56,8 @@
 //! ```
 
 mod arena;
-mod average;
-mod backbone;
+pub(crate) mod average;
+pub(crate) mod backbone;
 mod error;
 mod moments;
 
@@ -98,12 +101,8 @@ impl<'a> Model<'a> {
     }
 }
 
-fn check(
-    model: &Model<'_>,
-    input: &[f32],
-    arena: &[u8],
-    output: &[f32],
-) -> Result<usize, RunError> {
+/// Rows of one sample after checking its length and row count against the model.
+pub(crate) fn check_rows(model: &Model<'_>, input: &[f32]) -> Result<usize, RunError> {
     let c = model.input_channels();
     if input.is_empty() || !input.len().is_multiple_of(c) {
         return Err(RunError::BadInputLength {
@@ -123,6 +122,16 @@ fn check(
         }
         _ => {}
     }
+    Ok(n)
+}
+
+fn check(
+    model: &Model<'_>,
+    input: &[f32],
+    arena: &[u8],
+    output: &[f32],
+) -> Result<usize, RunError> {
+    let n = check_rows(model, input)?;
     if arena.len() < model.arena_bytes() {
         return Err(RunError::ArenaTooSmall {
             needed: model.arena_bytes(),
@@ -145,13 +154,13 @@ fn check(
 /// The frames of one input: a whole set, or a single frame.
 // One value per run on the stack; there is no heap to box the set into.
 #[allow(clippy::large_enum_variant)]
-enum Frames {
+pub(crate) enum Frames {
     Set(FrameSet),
     One(Frame),
 }
 
 impl Frames {
-    fn as_slice(&self) -> &[Frame] {
+    pub(crate) fn as_slice(&self) -> &[Frame] {
         match self {
             Self::Set(s) => s.frames(),
             Self::One(f) => core::slice::from_ref(f),
@@ -169,7 +178,12 @@ fn frame_set(model: &Model<'_>, input: &[f32]) -> Result<FrameSet, FrameError> {
     }
 }
 
-fn frames(model: &Model<'_>, input: &[f32], report: &mut RunReport) -> Result<Frames, RunError> {
+/// The frames of one checked sample, per the blob's frame mode; fills the report's spectrum.
+pub(crate) fn frames(
+    model: &Model<'_>,
+    input: &[f32],
+    report: &mut RunReport,
+) -> Result<Frames, RunError> {
     let set = match model.frame_mode() {
         FrameMode::None => return Ok(Frames::One(Frame::IDENTITY)),
         FrameMode::Canonical => {

@@ -2,14 +2,14 @@
 //! `.eqf` blob, `test_x.npy` (raw inputs, `(B,N,C)`) and `test_y.npy` is run: 1-D labels are
 //! scored as classification accuracy (argmax of the outputs), `(B,3)` targets as the mean
 //! angle between the output vector and the target. Invariance: the blob is run again on every
-//! window under a random rotation (and reflection for O(n) groups), translation and
-//! permutation; the table shows the share of unchanged predictions (classification) or the
+//! window under a random rotation (and reflection for O(n) groups), and for point sets a
+//! translation and a permutation of the points; the table shows the share of unchanged predictions (classification) or the
 //! worst change of the angle error.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
-use equiframe::frame::Group;
+use equiframe::frame::{FieldKind, Group};
 use equiframe::model::{Model, Precision};
 
 use super::motion::{permute_rows, Motion};
@@ -99,6 +99,12 @@ pub fn run_one(name: &str, blob_path: &Path, draws: usize) -> anyhow::Result<Mod
     }
     let schema = model.schema();
     let reflect = matches!(model.group(), Group::O3 | Group::O2);
+    // Rows of a point set have no order; rows of an IMU window are time steps (no
+    // positions): those are rotated only.
+    let point_set = schema
+        .fields()
+        .iter()
+        .any(|f| f.kind == FieldKind::Position);
     let mut rng = SynthRng(1234);
     let (mut score, mut same, mut total, mut worst) = (0.0f64, 0usize, 0usize, 0.0f32);
     for i in 0..b {
@@ -112,17 +118,17 @@ pub fn run_one(name: &str, blob_path: &Path, draws: usize) -> anyhow::Result<Mod
         score += f64::from(err);
         for _ in 0..draws {
             let m = Motion::random(&mut rng, reflect, 10.0);
-            let moved = permute_rows(&mut rng, &m.apply(&schema, sample), schema.channels());
+            let mut moved = m.apply(&schema, sample);
+            if point_set {
+                moved = permute_rows(&mut rng, &moved, schema.channels());
+            }
             let o2 = eval(&model, &moved)?;
             total += 1;
             if classify {
                 same += usize::from(argmax(&o2) == argmax(&out));
             } else {
                 // The target moves with the sensor: compare with the rotated target.
-                let t = m.map(
-                    equiframe::frame::FieldKind::Vector,
-                    [ys[i * 3], ys[i * 3 + 1], ys[i * 3 + 2]],
-                );
+                let t = m.map(FieldKind::Vector, [ys[i * 3], ys[i * 3 + 1], ys[i * 3 + 2]]);
                 worst = worst.max((angle_deg(&o2[..3], &t) - err).abs());
             }
         }
@@ -178,4 +184,14 @@ pub fn run(root: &Path, quick: bool) -> anyhow::Result<ShippedResult> {
             .push(run_one(&name, &blob, if quick { 1 } else { 5 })?);
     }
     Ok(res)
+}
+
+/// `O(3)`, `SO(3)`, `O(2)`, `SO(2)`.
+pub fn group_name(g: Group) -> &'static str {
+    match g {
+        Group::O3 => "O(3)",
+        Group::SO3 => "SO(3)",
+        Group::O2 => "O(2)",
+        Group::SO2 => "SO(2)",
+    }
 }

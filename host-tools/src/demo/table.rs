@@ -71,7 +71,7 @@ pub fn models(rows: &[ModelRow]) -> String {
         .collect();
     format!(
         "Models (invariance: worst output change over random rotations, reflections where the \
-         group has them, translations and point permutations)\n{}\n",
+         group has them, and for point sets translations and point permutations)\n{}\n",
         render(
             &[
                 "model",
@@ -105,7 +105,7 @@ mod tests {
     fn render_aligns_columns() {
         let t = render(&["a", "bb"], &[vec!["xyz".into(), "1".into()]]);
         let lines: Vec<&str> = t.lines().collect();
-        assert_eq!(lines[0], "  a     bb");
-        assert_eq!(lines[2], "  xyz    1");
+        assert_eq!(lines[0], "  a    bb");
+        assert_eq!(lines[2], "  xyz   1");
     }
 }
