@@ -52,4 +52,7 @@ mod simd_avx2;
 #[cfg(target_arch = "x86_64")]
 mod simd_vnni;
 
+#[cfg(feature = "cuda")]
+pub mod cuda;
+
 pub use run::{Backend, Batch, BatchError, BatchReport, Threads};
