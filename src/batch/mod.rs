@@ -44,6 +44,8 @@
 mod fkern;
 mod fold;
 mod packed;
+#[cfg(target_arch = "x86_64")]
+mod requant_avx2;
 mod run;
 mod sample;
 pub mod simd;

@@ -118,19 +118,24 @@ fn accumulate_packed(
                 *v = u32::from_le_bytes(b) as i32;
             }
         }
+        // Whole blocks of 16 channels go straight to the accumulator row.
+        let direct = cout == coutp;
+        let dst: &mut [i32] = if direct { ar } else { &mut row };
         let mut g = 0;
         while g < coutp {
             let nb = ((coutp - g) / 16).min(4);
             match nb {
-                4 => block::<4>(&xq, wp, corr, coutp, g, &mut row),
-                3 => block::<3>(&xq, wp, corr, coutp, g, &mut row),
-                2 => block::<2>(&xq, wp, corr, coutp, g, &mut row),
-                _ => block::<1>(&xq, wp, corr, coutp, g, &mut row),
+                4 => block::<4>(&xq, wp, corr, coutp, g, dst),
+                3 => block::<3>(&xq, wp, corr, coutp, g, dst),
+                2 => block::<2>(&xq, wp, corr, coutp, g, dst),
+                _ => block::<1>(&xq, wp, corr, coutp, g, dst),
             }
             g += nb.max(1) * 16;
         }
-        if let Some(r) = row.get(..cout) {
-            ar.copy_from_slice(r);
+        if !direct {
+            if let Some(r) = row.get(..cout) {
+                ar.copy_from_slice(r);
+            }
         }
     }
 }
