@@ -179,12 +179,12 @@ fn build(c: &Case) -> AlignedBuf {
             .map(|_| samples(&mut r, 1, c.n, 3, false, false))
             .collect();
         let mut q = quantize(&m, &cal);
-        if c.seed % 3 == 0 {
+        if c.seed.is_multiple_of(3) {
             // left shifts on some channels: the fused max pooling then requantizes per point
             for l in &mut q.layers {
                 if let LayerParams::Int8 { shift, .. } = &mut l.params {
                     for (i, s) in shift.iter_mut().enumerate() {
-                        if (i as u64 + c.seed / 3) % 3 == 0 {
+                        if (i as u64 + c.seed / 3).is_multiple_of(3) {
                             *s = 1;
                         }
                     }
