@@ -89,5 +89,12 @@ else
     fail board/build; tail -n 30 "$LOG/board.log"
 fi
 
+echo "== footprint (llvm-size; Cortex-M4F, opt-level s, LTO; bytes)"
+if bash "$FW/footprint/size.sh" >"$LOG/footprint.log" 2>&1; then
+    sed 's/^/  /' "$LOG/footprint.log"; pass footprint
+else
+    sed 's/^/  /' "$LOG/footprint.log"; fail footprint "a footprint firmware failed to build or run"
+fi
+
 echo "firmware: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
