@@ -4,6 +4,7 @@
 #
 #   host-tools/models/build.sh            # all models
 #   host-tools/models/build.sh lidar      # one model
+#   EQUIFRAME=/path/to/equiframe host-tools/models/build.sh   # a given binary, no cargo build
 #
 # Writes <model>/model.eqf and <model>/golden.npy (the int8 blob's outputs on test_x.npy). An
 # f32 blob is converted too (not kept) and compared with expected.npy, the frame-averaged float
@@ -12,8 +13,12 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$root"
-cargo build -q --release -p equiframe-cli
-eq="$root/target/release/equiframe"
+if [ -n "${EQUIFRAME:-}" ]; then
+    eq="$EQUIFRAME"
+else
+    cargo build -q --release -p equiframe-cli
+    eq="$root/target/release/equiframe"
+fi
 py="${PYTHON:-$root/.venv/bin/python}"
 [ -x "$py" ] || py=python3
 
