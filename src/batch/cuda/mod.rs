@@ -398,6 +398,7 @@ impl Gpu {
                 }
             }
             Op::Conv1d => return Err(unavailable("conv1d layers are not on the GPU")),
+            _ => return Err(unavailable("this layer type is not on the GPU")),
         }
         Ok(())
     }
