@@ -253,3 +253,22 @@ fn shape_errors_name_the_values() {
         .unwrap_err();
     assert_eq!(e.to_string(), "output holds 3 values, the batch needs 4");
 }
+
+#[test]
+fn a_refused_sample_is_named_by_index() {
+    let m = small_int8(vec![OutputSpec::new(OutputKind::Invariant, 2)]);
+    let blob = AlignedBuf::from_slice(&write(&m).unwrap());
+    let model = Model::from_bytes(blob.as_bytes()).unwrap();
+    let mut x = samples(&mut Rng(4), 5, 8, 4, false, false);
+    x[3 * 32 + 5] = f32::NAN;
+    for backend in backends() {
+        let batch = Batch::new(model, backend).unwrap();
+        for threads in [Threads::One, Threads::Count(2)] {
+            let mut out = vec![0.0; 10];
+            match batch.run(&x, 5, threads, &mut out) {
+                Err(equiframe::batch::BatchError::Sample { index, .. }) => assert_eq!(index, 3),
+                other => panic!("{backend:?} {threads:?}: {other:?}"),
+            }
+        }
+    }
+}

@@ -20,12 +20,12 @@ extern "C" __global__ void max_abs(const float* x, int n, int c, int off, int d,
     __shared__ float sm[THREADS];
     __shared__ int sb[THREADS];
     int b = blockIdx.x, t = threadIdx.x;
-    const float* xs = x + (size_t)b * n * c;
+    const float* xs = x + (u64)b * n * c;
     float m = 0.0f;
     int flag = 0;
     for (int p = t; p < n; p += THREADS) {
         for (int k = 0; k < d; k++) {
-            float v = xs[(size_t)p * c + off + k] - origin[b * 3 + k];
+            float v = xs[(u64)p * c + off + k] - origin[b * 3 + k];
             if (!isfinite(v)) flag = 1;
             m = fmaxf(m, fabsf(v));
         }
@@ -55,7 +55,7 @@ extern "C" __global__ void grid_sums(const float* x, int n, int c, int off, int 
     __shared__ i64 shi[THREADS];
     __shared__ u64 slo[THREADS];
     int b = blockIdx.x, t = threadIdx.x;
-    const float* xs = x + (size_t)b * n * c;
+    const float* xs = x + (u64)b * n * c;
     double s = scale[b];
     int entries = mode == 0 ? 3 : 6;
     const int ei[6] = {0, 0, 0, 1, 1, 2};
@@ -64,7 +64,7 @@ extern "C" __global__ void grid_sums(const float* x, int n, int c, int off, int 
         i64 hi = 0; u64 lo = 0;
         if ((mode == 0 && e < d) || (mode == 1 && ei[e] < d && ej[e] < d)) {
             for (int p = t; p < n; p += THREADS) {
-                const float* r = xs + (size_t)p * c + off;
+                const float* r = xs + (u64)p * c + off;
                 if (mode == 0) {
                     add128(&hi, &lo, (i64)round((double)r[e] * s));
                 } else {
@@ -118,9 +118,9 @@ extern "C" __global__ void canon_quant(const float* x, int n, int c, int d, int 
     int idx = blockIdx.x * blockDim.x + threadIdx.x;
     if (idx >= rows * n) return;
     int bf = idx / n, p = idx % n, b = bf / F;
-    const float* xr = x + ((size_t)b * n + p) * c;
-    const float* f = frames + (size_t)bf * 13;
-    signed char* o = t0 + ((size_t)bf * n + p) * c;
+    const float* xr = x + ((u64)b * n + p) * c;
+    const float* f = frames + (u64)bf * 13;
+    signed char* o = t0 + ((u64)bf * n + p) * c;
     for (int ch = 0; ch < c; ch++) o[ch] = quantize(xr[ch], inv, zp);
     for (int i = 0; i < nf; i++) {
         float v[3] = {0.0f, 0.0f, 0.0f};
@@ -172,39 +172,47 @@ extern "C" __global__ void dense_rows(const signed char* x, int rows, int cin, i
                                       const signed char* w, const int* bias, const int* mult,
                                       const int* shift, int zp, int lo, int hi,
                                       signed char* y) {
-    size_t idx = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (idx >= (size_t)rows * cout) return;
-    size_t r = idx / cout;
+    u64 idx = (u64)blockIdx.x * blockDim.x + threadIdx.x;
+    if (idx >= (u64)rows * cout) return;
+    u64 r = idx / cout;
     int c = (int)(idx % cout);
-    int acc = dot_i8(x + r * cin, w + (size_t)c * cin, cin);
+    int acc = dot_i8(x + r * cin, w + (u64)c * cin, cin);
     y[idx] = requant(acc, bias[c], mult[c], shift[c], zp, lo, hi);
 }
 
 // Thread per (frame row, output channel): the pointwise layer fused with max pooling over
-// the n points.
+// the n points, with the scalar kernel's rule (kernels::pointwise_max_i8): channels flagged in
+// `trick` requantize the extreme accumulator once (max for a non-negative multiplier, min for
+// a negative one), the others take the maximum of every point's requantized value.
 extern "C" __global__ void pointwise_max(const signed char* x, int frows, int n, int cin,
                                          int cout, const signed char* w, const int* bias,
-                                         const int* mult, const int* shift, int zp, int lo,
-                                         int hi, signed char* y) {
-    size_t idx = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (idx >= (size_t)frows * cout) return;
-    size_t bf = idx / cout;
+                                         const int* mult, const int* shift, const int* trick,
+                                         int zp, int lo, int hi, signed char* y) {
+    u64 idx = (u64)blockIdx.x * blockDim.x + threadIdx.x;
+    if (idx >= (u64)frows * cout) return;
+    u64 bf = idx / cout;
     int c = (int)(idx % cout);
     int best = -128;
+    int amax = (int)0x80000000, amin = 0x7fffffff;
     for (int p = 0; p < n; p++) {
-        int acc = dot_i8(x + (bf * n + p) * cin, w + (size_t)c * cin, cin);
-        int v = requant(acc, bias[c], mult[c], shift[c], zp, lo, hi);
-        best = v > best ? v : best;
+        int acc = dot_i8(x + (bf * n + p) * cin, w + (u64)c * cin, cin);
+        amax = acc > amax ? acc : amax;
+        amin = acc < amin ? acc : amin;
+        if (!trick[c]) {
+            int v = requant(acc, bias[c], mult[c], shift[c], zp, lo, hi);
+            best = v > best ? v : best;
+        }
     }
+    if (trick[c]) best = requant(mult[c] >= 0 ? amax : amin, bias[c], mult[c], shift[c], zp, lo, hi);
     y[idx] = (signed char)best;
 }
 
 // Thread per (frame row, channel): max over the n rows.
 extern "C" __global__ void max_pool(const signed char* x, int frows, int n, int c,
                                     signed char* y) {
-    size_t idx = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (idx >= (size_t)frows * c) return;
-    size_t bf = idx / c;
+    u64 idx = (u64)blockIdx.x * blockDim.x + threadIdx.x;
+    if (idx >= (u64)frows * c) return;
+    u64 bf = idx / c;
     int ch = (int)(idx % c);
     int best = -128;
     for (int p = 0; p < n; p++) {

@@ -65,6 +65,8 @@ struct GpuLayer {
     bias: Option<CudaSlice<i32>>,
     mult: Option<CudaSlice<i32>>,
     shift: Option<CudaSlice<i32>>,
+    /// Per channel, for fused max pooling: requantize the extreme accumulator once.
+    trick: Option<CudaSlice<i32>>,
 }
 
 /// The compiled kernels and the model's weights on one GPU.
@@ -129,6 +131,21 @@ impl Gpu {
             } else {
                 Some(stream.clone_htod(l.weights_i8).map_err(cuda_err)?)
             };
+            // the scalar kernel's rule: a whole group of four with shifts <= 0, or (past the
+            // last group) the channel itself
+            let trick: Vec<i32> = match l.shift.get(..cout) {
+                Some(sh) if l.op == Op::PointwiseMax => (0..cout)
+                    .map(|c| {
+                        let g = if c < cout / 4 * 4 {
+                            &sh[c / 4 * 4..c / 4 * 4 + 4]
+                        } else {
+                            &sh[c..=c]
+                        };
+                        i32::from(g.iter().all(|&v| v <= 0))
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
             layers.push(GpuLayer {
                 op: l.op,
                 input: usize::from(l.input),
@@ -142,6 +159,7 @@ impl Gpu {
                 bias: up_i32(l.bias_i32)?,
                 mult: up_i32(l.multiplier)?,
                 shift: up_i32(l.shift)?,
+                trick: up_i32(&trick)?,
             });
         }
         Ok(Self {
@@ -360,6 +378,7 @@ impl Gpu {
                     l.shift.as_ref().ok_or_else(missing)?,
                 );
                 if l.op == Op::PointwiseMax {
+                    let trick = l.trick.as_ref().ok_or_else(missing)?;
                     let (fr, ni) = (rows as i32, rin as i32);
                     let mut b = s.launch_builder(&self.f_pwmax);
                     b.arg(x)
@@ -371,12 +390,14 @@ impl Gpu {
                         .arg(bias);
                     b.arg(mult)
                         .arg(shift)
+                        .arg(trick)
                         .arg(&l.zp)
                         .arg(&l.lo)
                         .arg(&l.hi)
                         .arg(y);
                     // SAFETY: matches `pointwise_max`; x holds rows * rin * cin values, the
-                    // weights cout * cin, the per-channel arrays cout, y rows * cout.
+                    // weights cout * cin, the per-channel arrays (trick included) cout, y
+                    // rows * cout.
                     unsafe { b.launch(self.launch1(rows * l.cout)) }.map_err(cuda_err)?;
                 } else {
                     if l.op == Op::Dense && rin != 1 {
