@@ -12,12 +12,15 @@ status=0
 declare -A BLOB=([sine]=../qemu/data/sine.eqf [fa_pointnet]=../qemu/data/fa_pointnet.eqf)
 printf '%-12s %-7s %8s %6s %7s %8s %9s\n' firmware runner text data bss "model" "runtime"
 for runner in engine lean; do
-    if [ "$runner" = lean ]; then args=(--features lean --target-dir target/lean); dir=target/lean; else args=(); dir=target; fi
-    if ! cargo build --release --quiet "${args[@]}" 2>build-$runner.log; then
-        echo "FAIL footprint/$runner build"; tail -n 20 build-$runner.log; status=1; continue
+    # One target directory for both runners: only this crate is rebuilt for the second.
+    if [ "$runner" = lean ]; then args=(--features lean); else args=(); fi
+    if ! cargo build --release --quiet "${args[@]}" 2>target/build-$runner.log; then
+        echo "FAIL footprint/$runner build"; tail -n 20 target/build-$runner.log; status=1; continue
     fi
+    mkdir -p target/size
     for bin in sine fa_pointnet; do
-        elf=$dir/$target/release/$bin
+        elf=target/size/$bin-$runner.elf
+        cp "target/$target/release/$bin" "$elf"
         if ! EQF_QEMU_TIMEOUT=30 bash ../qemu/run.sh "$elf" >/dev/null 2>&1; then
             echo "FAIL footprint/$bin-$runner: does not run to success under QEMU"; status=1
         fi
