@@ -9,11 +9,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "equiframe", version, propagate_version = true)]
 #[command(after_help = "Examples:
+  equiframe demo --plot pictures
   equiframe frames cloud.npy -o frames.npy --group o3 --json
   equiframe convert pointnet.onnx -o pointnet.eqf --frames o3 --calibration cal.npy
   equiframe inspect pointnet.eqf
   equiframe run pointnet.eqf --input x.npy -o y.npy
-  equiframe verify pointnet.eqf --onnx pointnet.onnx --input x.npy")]
+  equiframe verify pointnet.eqf --onnx pointnet.onnx --input x.npy
+  equiframe bench pointnet.eqf --batch 4096 --vs onnxruntime --onnx pointnet.onnx")]
 pub struct Cli {
     /// No progress bars (they are also hidden when stderr is not a terminal).
     #[arg(long, short, global = true)]
@@ -38,7 +40,8 @@ pub enum Command {
     Frames(FramesArgs),
     /// Time equiframe and onnxruntime on the same model and inputs.
     Bench(BenchArgs),
-    /// Run the demo: frames and a frame-averaged model on a real or generated cloud.
+    /// Run the demo: frames, the FA-PointNet and the shipped models (accuracy, invariance
+    /// under random rotations, flash, arena, MACs, speed), all offline.
     Demo(DemoArgs),
 }
 

@@ -137,7 +137,8 @@ struct Case {
 fn case() -> impl Strategy<Value = Case> {
     (
         any::<u64>(),
-        prop::collection::vec(1usize..48, 1..3),
+        // odd widths exercise the padding and scalar tails, 16 / 32 / 64 the whole blocks
+        prop::collection::vec(prop_oneof![1usize..48, Just(16), Just(32), Just(64)], 1..3),
         1usize..24,
         (3usize..40, 1usize..6),
         (0u8..2, 0u8..3),
@@ -177,7 +178,20 @@ fn build(c: &Case) -> AlignedBuf {
         let cal: Vec<Vec<f32>> = (0..6)
             .map(|_| samples(&mut r, 1, c.n, 3, false, false))
             .collect();
-        quantize(&m, &cal)
+        let mut q = quantize(&m, &cal);
+        if c.seed.is_multiple_of(3) {
+            // left shifts on some channels: the fused max pooling then requantizes per point
+            for l in &mut q.layers {
+                if let LayerParams::Int8 { shift, .. } = &mut l.params {
+                    for (i, s) in shift.iter_mut().enumerate() {
+                        if (i as u64 + c.seed / 3).is_multiple_of(3) {
+                            *s = 1;
+                        }
+                    }
+                }
+            }
+        }
+        q
     } else {
         m
     };
@@ -238,4 +252,23 @@ fn shape_errors_name_the_values() {
         .run(&[0.5; 32], 2, Threads::One, &mut out[..3])
         .unwrap_err();
     assert_eq!(e.to_string(), "output holds 3 values, the batch needs 4");
+}
+
+#[test]
+fn a_refused_sample_is_named_by_index() {
+    let m = small_int8(vec![OutputSpec::new(OutputKind::Invariant, 2)]);
+    let blob = AlignedBuf::from_slice(&write(&m).unwrap());
+    let model = Model::from_bytes(blob.as_bytes()).unwrap();
+    let mut x = samples(&mut Rng(4), 5, 8, 4, false, false);
+    x[3 * 32 + 5] = f32::NAN;
+    for backend in backends() {
+        let batch = Batch::new(model, backend).unwrap();
+        for threads in [Threads::One, Threads::Count(2)] {
+            let mut out = vec![0.0; 10];
+            match batch.run(&x, 5, threads, &mut out) {
+                Err(equiframe::batch::BatchError::Sample { index, .. }) => assert_eq!(index, 3),
+                other => panic!("{backend:?} {threads:?}: {other:?}"),
+            }
+        }
+    }
 }

@@ -44,6 +44,8 @@
 mod fkern;
 mod fold;
 mod packed;
+#[cfg(target_arch = "x86_64")]
+mod requant_avx2;
 mod run;
 mod sample;
 pub mod simd;
@@ -51,5 +53,8 @@ pub mod simd;
 mod simd_avx2;
 #[cfg(target_arch = "x86_64")]
 mod simd_vnni;
+
+#[cfg(feature = "cuda")]
+pub mod cuda;
 
 pub use run::{Backend, Batch, BatchError, BatchReport, Threads};

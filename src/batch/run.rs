@@ -150,6 +150,8 @@ impl std::error::Error for BatchError {}
 pub struct Batch<'m> {
     plan: Plan<'m>,
     backend: Backend,
+    #[cfg(feature = "cuda")]
+    gpu: Option<super::cuda::Gpu>,
 }
 
 impl<'m> Batch<'m> {
@@ -166,15 +168,23 @@ impl<'m> Batch<'m> {
                 reason: "this CPU lacks the instructions".into(),
             });
         }
+        #[cfg(feature = "cuda")]
+        let gpu = match backend {
+            Backend::Cuda => Some(super::cuda::Gpu::new(&model)?),
+            _ => None,
+        };
+        #[cfg(not(feature = "cuda"))]
         if backend == Backend::Cuda {
             return Err(BatchError::BackendUnavailable {
                 backend,
-                reason: "not in this build".into(),
+                reason: "built without the `cuda` feature".into(),
             });
         }
         Ok(Self {
             plan: Plan::new(model, kernels),
             backend,
+            #[cfg(feature = "cuda")]
+            gpu,
         })
     }
 
@@ -214,6 +224,10 @@ impl<'m> Batch<'m> {
                 needed: batch * k,
                 given: outputs.len(),
             });
+        }
+        #[cfg(feature = "cuda")]
+        if let Some(gpu) = &self.gpu {
+            return gpu.run(model, inputs, batch, outputs);
         }
         let workers = workers(threads);
         if workers <= 1 {

@@ -59,7 +59,9 @@ fn prepare(model: &Model<'_>, l: &LayerView<'_>, kernels: Kernels) -> Prepared {
     let (cin, cout) = (ti.cols as usize, to.cols as usize);
     match model.precision() {
         Precision::Int8 => {
-            PackedI8::new(kernels, l.weights_i8, cin, cout).map_or(Prepared::Scalar, Prepared::I8)
+            let q = qparams(l, to.zero_point);
+            PackedI8::new(kernels, l.weights_i8, cin, cout, &q)
+                .map_or(Prepared::Scalar, Prepared::I8)
         }
         Precision::F32 => {
             transpose_f32(l.weights_f32, cin, cout).map_or(Prepared::Scalar, Prepared::F32)
@@ -76,6 +78,7 @@ pub(crate) struct Work {
     acc32: Vec<i32>,
     rows8: Vec<i8>,
     rowsf: Vec<f32>,
+    best: Vec<i32>,
     avg: Vec<f32>,
 }
 
@@ -213,6 +216,7 @@ fn run_layers(plan: &Plan<'_>, n: usize, work: &mut Work) -> Result<(), RunError
             acc32: &mut work.acc32,
             rows8: &mut work.rows8,
             rowsf: &mut work.rowsf,
+            best: &mut work.best,
         };
         let ok = match model.precision() {
             Precision::Int8 => {
@@ -246,6 +250,7 @@ struct Scratch<'a> {
     acc32: &'a mut Vec<i32>,
     rows8: &'a mut Vec<i8>,
     rowsf: &'a mut Vec<f32>,
+    best: &'a mut Vec<i32>,
 }
 
 fn grown<T: Default + Clone>(v: &mut Vec<T>, len: usize) -> &mut [T] {
@@ -279,7 +284,9 @@ fn layer_i8_fast(
             if !pk.accumulate(xi, d.rows, d.cin, d.cout, acc) {
                 return layer_i8(l, d, zp_in, zp_out, x, y);
             }
-            simd::requantize_rows(kernels, acc, d.cout, &q, yi);
+            if !pk.requantize(&q, acc, yi) {
+                simd::requantize_rows(kernels, acc, d.cout, &q, yi);
+            }
         }
         Op::PointwiseMax => {
             let Some(o) = yi.get_mut(..d.cout) else {
@@ -288,21 +295,43 @@ fn layer_i8_fast(
             if d.rows == 0 {
                 return layer_i8(l, d, zp_in, zp_out, x, y);
             }
-            o.fill(i8::MIN);
+            // As the scalar kernel: channels whose requantization is monotone (see
+            // `kernels::pointwise_max_i8`) track the extreme accumulator and requantize once,
+            // the others take the maximum of every point's requantized value.
             let acc = grown(s.acc32, TILE * d.cout);
             let rows = grown(s.rows8, TILE * d.cout);
+            let (amax, rest) = grown(s.best, 3 * d.cout).split_at_mut(d.cout);
+            let (amin, best) = rest.split_at_mut(d.cout);
+            amax.fill(i32::MIN);
+            amin.fill(i32::MAX);
+            best.fill(i32::from(i8::MIN));
+            let per_point = pk.trick.iter().any(|&t| !t);
             for xt in xi.get(..d.rows * d.cin).unwrap_or(&[]).chunks(TILE * d.cin) {
                 let t = xt.len() / d.cin;
                 let (a, r) = (&mut acc[..t * d.cout], &mut rows[..t * d.cout]);
                 if !pk.accumulate(xt, t, d.cin, d.cout, a) {
                     return layer_i8(l, d, zp_in, zp_out, x, y);
                 }
+                extremes(a, d.cout, amax, amin);
+                if !per_point || pk.requantize_max(&q, a, best) {
+                    continue;
+                }
                 simd::requantize_rows(kernels, a, d.cout, &q, r);
                 for row in r.chunks_exact(d.cout) {
-                    for (o, &v) in o.iter_mut().zip(row) {
-                        *o = (*o).max(v);
+                    for (b, &v) in best.iter_mut().zip(row) {
+                        *b = (*b).max(i32::from(v));
                     }
                 }
+            }
+            for (c, o) in o.iter_mut().enumerate() {
+                let trick = pk.trick.get(c).copied().unwrap_or(false);
+                *o = match (trick, q.multiplier.get(c)) {
+                    (true, Some(&m)) => {
+                        let e = if m >= 0 { amax.get(c) } else { amin.get(c) };
+                        q.requantize(e.copied().unwrap_or(0), c)
+                    }
+                    _ => best.get(c).map_or(i8::MIN, |&b| b as i8),
+                };
             }
         }
         _ => layer_i8(l, d, zp_in, zp_out, x, y),
@@ -332,4 +361,23 @@ fn layer_f32_fast(
         _ => return layer_f32(l, d, x, y),
     }
     Some(())
+}
+
+/// The portable body of the running extremes (see `requant_avx2::extremes`).
+#[inline(always)]
+pub(crate) fn extremes_body(acc: &[i32], cout: usize, amax: &mut [i32], amin: &mut [i32]) {
+    for row in acc.chunks_exact(cout.max(1)) {
+        for ((mx, mn), &a) in amax.iter_mut().zip(amin.iter_mut()).zip(row) {
+            *mx = (*mx).max(a);
+            *mn = (*mn).min(a);
+        }
+    }
+}
+
+/// The running extremes on this target.
+fn extremes(acc: &[i32], cout: usize, amax: &mut [i32], amin: &mut [i32]) {
+    #[cfg(target_arch = "x86_64")]
+    super::requant_avx2::extremes(acc, cout, amax, amin);
+    #[cfg(not(target_arch = "x86_64"))]
+    extremes_body(acc, cout, amax, amin);
 }

@@ -146,7 +146,7 @@ fn block<const NB: usize>(xp: &[i32], wp: &[i16], coutp: usize, g: usize, row: &
 
 /// gemmlowp `SaturatingRoundingDoublingHighMul` on 8 lanes.
 #[target_feature(enable = "avx2")]
-fn srdhm(a: __m256i, b: __m256i) -> __m256i {
+pub(crate) fn srdhm(a: __m256i, b: __m256i) -> __m256i {
     let nudge = _mm256_set1_epi64x(1 << 30);
     let even = _mm256_add_epi64(_mm256_mul_epi32(a, b), nudge);
     let odd = _mm256_add_epi64(
@@ -164,7 +164,7 @@ fn srdhm(a: __m256i, b: __m256i) -> __m256i {
 
 /// gemmlowp `RoundingDivideByPOT` on 8 lanes, exponents in `0..=31`.
 #[target_feature(enable = "avx2")]
-fn rdbpot(x: __m256i, e: __m256i) -> __m256i {
+pub(crate) fn rdbpot(x: __m256i, e: __m256i) -> __m256i {
     let one = _mm256_set1_epi32(1);
     let mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, e), one);
     let rem = _mm256_and_si256(x, mask);

@@ -103,34 +103,124 @@ fn accumulate_packed(
     let cin4 = cin.div_ceil(4);
     let mut xq = vec![0i32; cin4];
     let mut row = vec![0i32; coutp];
-    for (xr, ar) in x.chunks_exact(cin).zip(acc.chunks_exact_mut(cout)).take(n) {
-        let mut quads = xr.chunks_exact(4);
-        for (v, q) in xq.iter_mut().zip(&mut quads) {
-            let b: [u8; 4] = core::array::from_fn(|j| q.get(j).map_or(0, |&s| s as u8));
-            *v = (u32::from_le_bytes(b) ^ 0x8080_8080) as i32;
-        }
-        if let Some(v) = xq.get_mut(cin / 4) {
-            // tail quad; padded inputs meet zero weights, so any value works
-            let rem = quads.remainder();
-            let b: [u8; 4] =
-                core::array::from_fn(|j| rem.get(j).map_or(0x80, |&s| (s as u8) ^ 0x80));
-            if !rem.is_empty() {
-                *v = u32::from_le_bytes(b) as i32;
+    let mut done = 0;
+    if cout == coutp && coutp.is_multiple_of(64) {
+        // Four points at a time: each weight load feeds four points.
+        let mut x4 = vec![0i32; 4 * cin4];
+        for (xs, a4) in x
+            .chunks_exact(4 * cin)
+            .zip(acc.chunks_exact_mut(4 * cout))
+            .take(n / 4)
+        {
+            for (xr, q) in xs.chunks_exact(cin).zip(x4.chunks_exact_mut(cin4)) {
+                biased_quads(xr, q);
             }
+            for g in (0..coutp).step_by(64) {
+                block4x4(&x4, cin4, wp, corr, coutp, g, a4);
+            }
+            done += 4;
         }
+    }
+    let rest = x
+        .chunks_exact(cin)
+        .zip(acc.chunks_exact_mut(cout))
+        .take(n)
+        .skip(done);
+    for (xr, ar) in rest {
+        biased_quads(xr, &mut xq);
+        // Whole blocks of 16 channels go straight to the accumulator row.
+        let direct = cout == coutp;
+        let dst: &mut [i32] = if direct { ar } else { &mut row };
         let mut g = 0;
         while g < coutp {
             let nb = ((coutp - g) / 16).min(4);
             match nb {
-                4 => block::<4>(&xq, wp, corr, coutp, g, &mut row),
-                3 => block::<3>(&xq, wp, corr, coutp, g, &mut row),
-                2 => block::<2>(&xq, wp, corr, coutp, g, &mut row),
-                _ => block::<1>(&xq, wp, corr, coutp, g, &mut row),
+                4 => block::<4>(&xq, wp, corr, coutp, g, dst),
+                3 => block::<3>(&xq, wp, corr, coutp, g, dst),
+                2 => block::<2>(&xq, wp, corr, coutp, g, dst),
+                _ => block::<1>(&xq, wp, corr, coutp, g, dst),
             }
             g += nb.max(1) * 16;
         }
-        if let Some(r) = row.get(..cout) {
-            ar.copy_from_slice(r);
+        if !direct {
+            if let Some(r) = row.get(..cout) {
+                ar.copy_from_slice(r);
+            }
+        }
+    }
+}
+
+/// The int8 row `xr` as little-endian quads biased to unsigned (`x ^ 0x80`); a partial tail
+/// quad is padded (padded inputs meet zero weights, so any value works).
+fn biased_quads(xr: &[i8], xq: &mut [i32]) {
+    let mut quads = xr.chunks_exact(4);
+    for (v, q) in xq.iter_mut().zip(&mut quads) {
+        let b: [u8; 4] = core::array::from_fn(|j| q.get(j).map_or(0, |&s| s as u8));
+        *v = (u32::from_le_bytes(b) ^ 0x8080_8080) as i32;
+    }
+    let rem = quads.remainder();
+    if let (Some(v), false) = (xq.get_mut(xr.len() / 4), rem.is_empty()) {
+        let b: [u8; 4] = core::array::from_fn(|j| rem.get(j).map_or(0x80, |&s| (s as u8) ^ 0x80));
+        *v = u32::from_le_bytes(b) as i32;
+    }
+}
+
+/// Four points (`x4`: their quads, point after point) times 64 output channels from `g`:
+/// 16 accumulators, each 64-byte weight load used four times. `rows` holds the four points'
+/// accumulator rows (`coutp` each, `cout == coutp`).
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn block4x4(
+    x4: &[i32],
+    cin4: usize,
+    wp: &[i8],
+    corr: &[i32],
+    coutp: usize,
+    g: usize,
+    rows: &mut [i32],
+) {
+    let mut a = [[_mm512_setzero_si512(); 4]; 4];
+    for k in 0..4 {
+        if let Some(c) = corr.get(g + 16 * k..g + 16 * k + 16) {
+            // SAFETY: `c` is exactly 16 int32 (64 bytes); `loadu` has no alignment requirement.
+            let v = unsafe { _mm512_loadu_si512(c.as_ptr().cast()) };
+            for ap in a.iter_mut() {
+                ap[k] = v;
+            }
+        }
+    }
+    for i in 0..cin4 {
+        let base = (i * coutp + g) * 4;
+        let Some(ws) = wp.get(base..base + 256) else {
+            return;
+        };
+        // SAFETY: `ws` holds 256 bytes, so the four 64-byte loads are in bounds; `loadu` has
+        // no alignment requirement.
+        let w = unsafe {
+            [
+                _mm512_loadu_si512(ws.as_ptr().cast()),
+                _mm512_loadu_si512(ws.as_ptr().add(64).cast()),
+                _mm512_loadu_si512(ws.as_ptr().add(128).cast()),
+                _mm512_loadu_si512(ws.as_ptr().add(192).cast()),
+            ]
+        };
+        for (p, ap) in a.iter_mut().enumerate() {
+            let Some(&xv) = x4.get(p * cin4 + i) else {
+                return;
+            };
+            let xb = _mm512_set1_epi32(xv);
+            for (ak, &wk) in ap.iter_mut().zip(&w) {
+                *ak = _mm512_dpbusd_epi32(*ak, xb, wk);
+            }
+        }
+    }
+    for (p, ap) in a.iter().enumerate() {
+        for (k, ak) in ap.iter().enumerate() {
+            let o = p * coutp + g + 16 * k;
+            if let Some(dst) = rows.get_mut(o..o + 16) {
+                // SAFETY: `dst` is exactly 16 int32 (64 bytes); `storeu` has no alignment
+                // requirement.
+                unsafe { _mm512_storeu_si512(dst.as_mut_ptr().cast(), *ak) };
+            }
         }
     }
 }

@@ -59,7 +59,7 @@ mod arena;
 pub(crate) mod average;
 pub(crate) mod backbone;
 mod error;
-mod moments;
+pub(crate) mod moments;
 
 pub use arena::Arena;
 pub use error::RunError;

@@ -32,9 +32,37 @@ fn max_abs(sample: &[f32], c: usize, o: usize, d: usize, origin: [f32; 3]) -> Op
 }
 
 /// Grid scale `2^(bits - e)` with `max < 2^e`.
-fn grid(max: f32, bits: i32) -> f64 {
+pub(crate) fn grid(max: f32, bits: i32) -> f64 {
     let (_, e) = libm::frexpf(max);
     pow2(bits - e)
+}
+
+/// The centroid from the integer coordinate sums on grid `s` of `n` rows.
+pub(crate) fn finish_origin(sums: &[i128; 3], s: f64, n: usize, d: usize) -> [f32; 3] {
+    let mut origin = [0.0f32; 3];
+    for (o, &sum) in origin.iter_mut().zip(sums).take(d) {
+        *o = (sum as f64 / s / n as f64) as f32;
+    }
+    origin
+}
+
+/// The scatter matrix from the integer product sums (upper triangle) on grid `s`; `None`
+/// when an entry overflows f32.
+pub(crate) fn finish_scatter(acc: &[[i128; 3]; 3], s: f64, d: usize) -> Option<[[f32; 3]; 3]> {
+    let mut scatter = [[0.0f32; 3]; 3];
+    let s2 = s * s;
+    for i in 0..d {
+        for j in i..d {
+            let v = (acc[i][j] as f64 / s2) as f32;
+            scatter[i][j] = v;
+            scatter[j][i] = v;
+        }
+    }
+    scatter
+        .iter()
+        .flatten()
+        .all(|v| v.is_finite())
+        .then_some(scatter)
 }
 
 /// Exact-order moments of `sample` for `schema`'s frame source (`None` when the sample is
@@ -59,9 +87,7 @@ pub(crate) fn exact_moments(schema: &InputSchema, sample: &[f32]) -> Option<Mome
                     *acc += libm::round(v * s) as i64 as i128;
                 }
             }
-            for (k, o) in origin.iter_mut().enumerate().take(d) {
-                *o = (sums[k] as f64 / s / n as f64) as f32;
-            }
+            origin = finish_origin(&sums, s, n, d);
         }
     }
     let mut scatter = [[0.0f32; 3]; 3];
@@ -81,17 +107,7 @@ pub(crate) fn exact_moments(schema: &InputSchema, sample: &[f32]) -> Option<Mome
                 }
             }
         }
-        let s2 = s * s;
-        for i in 0..d {
-            for j in i..d {
-                let v = (acc[i][j] as f64 / s2) as f32;
-                scatter[i][j] = v;
-                scatter[j][i] = v;
-            }
-        }
-        if scatter.iter().flatten().any(|v| !v.is_finite()) {
-            return None;
-        }
+        scatter = finish_scatter(&acc, s, d)?;
     }
     Some(Moments {
         dim: d,

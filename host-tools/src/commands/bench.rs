@@ -86,7 +86,11 @@ pub fn run(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
                 Threads::Count(t)
             };
             let (rate, out) = time_batch(&batch, &inputs, b, threads, args.repeat)?;
-            let name = backend.name().to_string();
+            // f32 blobs run the vectorised f32 kernels, not the int8 instruction set
+            let name = match (backend, model.precision()) {
+                (Backend::Simd(_), Precision::F32) => "simd-f32".to_string(),
+                _ => backend.name().to_string(),
+            };
             note(&format!("  {name:<12} {t:>3} threads: {rate:>10.1} sets/s"));
             rows.push(Row {
                 name: name.clone(),

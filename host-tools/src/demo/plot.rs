@@ -3,7 +3,8 @@
 //!   principal axes of its frame drawn from the centroid (length 2 sqrt(eigenvalue));
 //! - `invariance_vs_gap.svg`: worst change of canonical coordinates under random rigid motions
 //!   versus the relative eigengap (log-log): plain PCA frames lose invariance as the gap closes.
-//! - `quantization_error.svg`: int8 versus f32 error of the demo PointNet per output channel.
+//! - `quantization_error.svg`: int8 versus f32 error of the demo PointNet per layer (mean
+//!   absolute error relative to the layer's largest float value).
 
 use std::path::{Path, PathBuf};
 
@@ -29,7 +30,7 @@ pub fn write_all(
     let b = dir.join("invariance_vs_gap.svg");
     gap(&b, &f.gap_curve)?;
     let c = dir.join("quantization_error.svg");
-    quant(&c, &pn.channel_error)?;
+    quant(&c, &pn.layer_error)?;
     Ok(vec![a, b, c])
 }
 
@@ -68,11 +69,12 @@ fn frames(path: &Path, f: &FramesResult) -> anyhow::Result<()> {
                 .map(|&p| Circle::new(p, 1, BLUE.mix(0.4).filled())),
         )
         .map_err(err)?;
-    let ev = f.set.eigenvalues();
+    let n = (f.cloud.len() / 3).max(1) as f32;
+    let ev = f.set.eigenvalues().map(|e| e.max(0.0) / n);
     let colors = [RED, GREEN, MAGENTA];
     if let Some(fr) = f.set.frames().first() {
         for (k, axis) in fr.axes.iter().enumerate() {
-            let len = 2.0 * (ev[k].max(0.0) / (f.cloud.len() / 3) as f32).sqrt();
+            let len = 2.0 * ev[k].sqrt();
             let end = (axis[0] * len, axis[1] * len);
             chart
                 .draw_series(LineSeries::new(
@@ -80,12 +82,13 @@ fn frames(path: &Path, f: &FramesResult) -> anyhow::Result<()> {
                     colors[k].stroke_width(3),
                 ))
                 .map_err(err)?
-                .label(format!("axis {} (lambda = {:.3})", k + 1, ev[k]))
+                .label(format!("axis {} (variance {:.3} m^2)", k + 1, ev[k]))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colors[k]));
         }
     }
     chart
         .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
         .background_style(WHITE.mix(0.8))
         .draw()
         .map_err(err)?;
@@ -124,13 +127,14 @@ fn gap(path: &Path, curve: &[(f32, f32)]) -> anyhow::Result<()> {
     root.present().map_err(err)
 }
 
-fn quant(path: &Path, errors: &[f32]) -> anyhow::Result<()> {
-    let top = errors.iter().fold(1e-6f32, |m, &e| m.max(e)) * 1.2;
+fn quant(path: &Path, errors: &[(String, f32)]) -> anyhow::Result<()> {
+    let top = errors.iter().fold(1e-6f32, |m, e| m.max(100.0 * e.1)) * 1.2;
     let root = SVGBackend::new(path, (640, 480)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
+    let labels: Vec<String> = errors.iter().map(|e| e.0.clone()).collect();
     let mut chart = ChartBuilder::on(&root)
         .caption(
-            "FA-PointNet: int8 vs f32 error per output",
+            "FA-PointNet: int8 vs f32 error per layer",
             ("sans-serif", 18),
         )
         .margin(10)
@@ -140,14 +144,19 @@ fn quant(path: &Path, errors: &[f32]) -> anyhow::Result<()> {
         .map_err(err)?;
     chart
         .configure_mesh()
-        .x_desc("output channel")
-        .y_desc("mean |int8 - f32|")
+        .x_desc("layer")
+        .y_desc("mean |f32 - int8| / max |f32| (%)")
+        .x_labels(errors.len() + 1)
+        .x_label_formatter(&|x| {
+            let i = x.floor() as usize;
+            labels.get(i).cloned().unwrap_or_default()
+        })
         .draw()
         .map_err(err)?;
     chart
-        .draw_series(errors.iter().enumerate().map(|(i, &e)| {
+        .draw_series(errors.iter().enumerate().map(|(i, e)| {
             Rectangle::new(
-                [(i as f32 + 0.15, 0.0), (i as f32 + 0.85, e)],
+                [(i as f32 + 0.15, 0.0), (i as f32 + 0.85, 100.0 * e.1)],
                 BLUE.filled(),
             )
         }))

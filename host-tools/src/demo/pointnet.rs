@@ -11,6 +11,9 @@ use super::motion::{normal, permute_rows, Motion};
 use super::ModelRow;
 use crate::blob::synth::{quantize, random_pointnet, SynthRng};
 use crate::blob::{write, AlignedBuf, OutputKind, OutputSpec};
+use crate::quantize::frames::canonical_inputs;
+use crate::quantize::trace::{trace_f32, trace_i8};
+use equiframe::quant::{dequantize, quantize_f32};
 
 /// Points per cloud.
 pub const POINTS: usize = 256;
@@ -22,8 +25,51 @@ pub struct PointnetResult {
     pub rows: Vec<ModelRow>,
     /// Sentences printed under the table.
     pub notes: Vec<String>,
-    /// Mean |int8 - f32| per output channel over the test clouds.
-    pub channel_error: Vec<f32>,
+    /// Per backbone layer: `(label, mean |f32 - dequantized int8| / max |f32|)` over the
+    /// canonical inputs of a few test clouds in every frame.
+    pub layer_error: Vec<(String, f32)>,
+}
+
+/// Per-layer quantization error of `int8` against `f32` (the same backbone) on `clouds`.
+pub fn layer_errors(
+    f32m: &Model<'_>,
+    int8: &Model<'_>,
+    clouds: &[Vec<f32>],
+) -> anyhow::Result<Vec<(String, f32)>> {
+    let schema = f32m.schema();
+    let (iscale, izp) = int8.input_quant();
+    let nt = f32m.tensor_count();
+    let (mut sum, mut count, mut top) = (vec![0.0f64; nt], vec![0usize; nt], vec![0.0f32; nt]);
+    for x in clouds {
+        let n = x.len() / schema.channels();
+        let canon = canonical_inputs(&schema, f32m.frame_mode(), &f32m.frame_options(), x)
+            .map_err(|e| anyhow!("{e}"))?;
+        for (_, c) in canon {
+            let xq: Vec<i8> = c
+                .iter()
+                .map(|&v| quantize_f32(v, 1.0 / iscale, izp))
+                .collect();
+            let (tf, tq) = (trace_f32(f32m, &c, n), trace_i8(int8, &xq, n));
+            for t in 1..nt {
+                let info = int8.tensor(t as u16).unwrap_or_default();
+                for (a, &q) in tf[t].iter().zip(&tq[t]) {
+                    let d = (a - dequantize(q, info.scale, info.zero_point)).abs();
+                    sum[t] += f64::from(d);
+                    count[t] += 1;
+                    top[t] = top[t].max(a.abs());
+                }
+            }
+        }
+    }
+    Ok(int8
+        .layers()
+        .enumerate()
+        .map(|(i, l)| {
+            let t = usize::from(l.output);
+            let mean = (sum[t] / count[t].max(1) as f64) as f32;
+            (format!("{i} {:?}", l.op), mean / top[t].max(1e-12))
+        })
+        .collect())
 }
 
 /// An anisotropic Gaussian cloud (axis scales 3, 1.7, 0.6: relative eigengap well above 1e-2).
@@ -83,16 +129,12 @@ pub fn run(quick: bool) -> anyhow::Result<PointnetResult> {
     let mut q_err = 0.0f32;
     let mut out_range = 0.0f32;
     let mut perm_identical = true;
-    let mut channel_error = vec![0.0f32; models[0].output_len()];
     for x in &tests {
         let base: Vec<Vec<f32>> = models
             .iter()
             .map(|m| eval(m, x))
             .collect::<anyhow::Result<_>>()?;
         q_err = q_err.max(max_diff(&base[0], &base[1]));
-        for (e, (a, b)) in channel_error.iter_mut().zip(base[0].iter().zip(&base[1])) {
-            *e += (a - b).abs() / draws as f32;
-        }
         out_range = out_range.max(base[1].iter().fold(0.0f32, |m, v| m.max(v.abs())));
         let schema = models[0].schema();
         let moved = Motion::random(&mut rng, true, 50.0).apply(&schema, x);
@@ -130,15 +172,22 @@ pub fn run(quick: bool) -> anyhow::Result<PointnetResult> {
             per_second: speed(m, &tests[0], reps)?,
         });
     }
-    let notes = vec![format!(
+    let mut notes = vec![format!(
         "FA-PointNet: outputs under point permutation are bit-identical (int8 and f32): {}; \
          {draws} clouds of {POINTS} points, each under a random rotation, reflection and \
          translation (50 m).",
         if perm_identical { "yes" } else { "NO" }
     )];
+    let layer_error = layer_errors(&models[1], &models[0], &tests[..tests.len().min(4)])?;
+    let mut per_layer = String::from("FA-PointNet int8 error per layer (mean / max |f32|):");
+    for (name, e) in &layer_error {
+        per_layer += &format!(" {name} {:.2}%;", 100.0 * e);
+    }
+    per_layer.pop();
+    notes.push(per_layer);
     Ok(PointnetResult {
         rows,
         notes,
-        channel_error,
+        layer_error,
     })
 }
