@@ -70,8 +70,31 @@ for t in thumbv7em-none-eabihf thumbv6m-none-eabi; do
     qemu_run "$core/fault" "$t" fault expect-fail
     qemu_run "$core/panics" "$t" panics expect-fail
     qemu_run "$core/frames" "$t" frames
+    qemu_run "$core/pipeline" "$t" pipeline
 done
 qemu_run m4f/dsp thumbv7em-none-eabihf dsp
+
+echo "== IMU driver (host, embedded-hal-mock)"
+if (cd "$FW/imu-driver" && cargo test --quiet) >"$LOG/imu-driver.log" 2>&1; then
+    n=$(grep -E '^test result' "$LOG/imu-driver.log" | sed -E 's/.* ([0-9]+) passed.*/\1/' | paste -sd+ - | bc)
+    passed=$((passed + n)); echo "PASS imu-driver: $n tests"
+else
+    fail imu-driver "cargo test failed"; tail -n 30 "$LOG/imu-driver.log"
+fi
+
+echo "== board example (STM32F411 black pill, build only)"
+if (cd "$FW/board" && cargo build --release --quiet) >"$LOG/board.log" 2>&1; then
+    pass "board/build"
+else
+    fail board/build; tail -n 30 "$LOG/board.log"
+fi
+
+echo "== footprint (llvm-size; Cortex-M4F, opt-level s, LTO; bytes)"
+if bash "$FW/footprint/size.sh" >"$LOG/footprint.log" 2>&1; then
+    sed 's/^/  /' "$LOG/footprint.log"; pass footprint
+else
+    sed 's/^/  /' "$LOG/footprint.log"; fail footprint "a footprint firmware failed to build or run"
+fi
 
 echo "firmware: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -16,6 +16,10 @@ Every supported op pattern appears in at least one good model:
                     ReduceMean keepdims=0, Unsqueeze, Transposed weight folded   opset 21
   per_point         per-point outputs (B,N,K): MatMul, Relu, Gemm-free head     opset 14
   reduce_sum        ReduceSum over points, Reshape with -1 batch, Gemm no bias   opset 13
+  imu_pooled        the shipped IMU pattern: Conv k=3 (pads), Conv stride 2, LeakyRelu,
+                    ReduceMean and ReduceMax over time (keepdims=0), Concat of the pooled
+                    features, Relu on the concatenation, two Gemm branches added (Add + Relu),
+                    Gemm head                                                     opset 17
 Bad models (each must be refused with an error naming node, op and what is supported):
   bad_op (Softmax), bad_group (Conv group=2), bad_dilation (Conv dilations=2),
   bad_opset (opset 11), bad_flatten (flattening points into channels), bad_ceil (MaxPool
@@ -153,6 +157,21 @@ def reduce_sum():
     return g.model(["B", "N", 3], y, ["B", 2], 13), (2, 16, 3)
 
 
+def imu_pooled():
+    g = G()
+    t = g.op("Transpose", ["x"], perm=[0, 2, 1])
+    h = g.op("Relu", [conv(g, t, 6, 12, k=3, pads=[1, 1])])
+    h = g.op("LeakyRelu", [conv(g, h, 12, 16, k=3, strides=[2], pads=[1, 1])], alpha=0.1)
+    m = g.op("ReduceMean", [h], axes=[2], keepdims=0)
+    x = g.op("ReduceMax", [h], axes=[2], keepdims=0)
+    f = g.op("Relu", [g.op("Concat", [m, x], axis=1)])
+    a = g.op("Gemm", [f, g.const(w(16, 32)), g.const(w(16, scale=0.1))], transB=1)
+    b = g.op("Gemm", [f, g.const(w(16, 32))], transB=1)
+    s = g.op("Relu", [g.op("Add", [a, b])])
+    y = g.op("Gemm", [s, g.const(w(4, 16)), g.const(w(4, scale=0.1))], transB=1, name="head")
+    return g.model(["B", 32, 6], y, ["B", 4], 17), (4, 32, 6)
+
+
 def bad(kind):
     g = G()
     t = g.op("Transpose", ["x"], perm=[0, 2, 1])
@@ -184,7 +203,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     import onnxruntime as ort
 
-    good = [pointnet_conv, pointnet_matmul, imu_conv, branches, per_point, reduce_sum]
+    good = [pointnet_conv, pointnet_matmul, imu_conv, branches, per_point, reduce_sum, imu_pooled]
     for make in good:
         name = make.__name__
         model, x_shape = make()

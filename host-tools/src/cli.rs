@@ -9,11 +9,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "equiframe", version, propagate_version = true)]
 #[command(after_help = "Examples:
+  equiframe demo --plot pictures
   equiframe frames cloud.npy -o frames.npy --group o3 --json
   equiframe convert pointnet.onnx -o pointnet.eqf --frames o3 --calibration cal.npy
   equiframe inspect pointnet.eqf
   equiframe run pointnet.eqf --input x.npy -o y.npy
-  equiframe verify pointnet.eqf --onnx pointnet.onnx --input x.npy")]
+  equiframe verify pointnet.eqf --onnx pointnet.onnx --input x.npy
+  equiframe bench pointnet.eqf --batch 4096 --vs onnxruntime --onnx pointnet.onnx")]
 pub struct Cli {
     /// No progress bars (they are also hidden when stderr is not a terminal).
     #[arg(long, short, global = true)]
@@ -38,8 +40,9 @@ pub enum Command {
     Frames(FramesArgs),
     /// Time equiframe and onnxruntime on the same model and inputs.
     Bench(BenchArgs),
-    /// Run the demo: frames and a frame-averaged model on a real or generated cloud.
-    Demo(PassThroughArgs),
+    /// Run the demo: frames, the FA-PointNet and the shipped models (accuracy, invariance
+    /// under random rotations, flash, arena, MACs, speed), all offline.
+    Demo(DemoArgs),
 }
 
 /// A frame group on the command line.
@@ -138,7 +141,9 @@ pub enum PrecisionArg {
   equiframe convert net.onnx -o net.eqf --frames o3 --schema pos:0,scalar:3 --outputs invariant:8
 
 The ONNX input is one canonicalized batch (B,N,C), channels last. CAL.npy holds raw
-(not canonicalized) float32 inputs of shape (B,N,C).")]
+(not canonicalized) float32 inputs of shape (B,N,C); each is expressed in all its frames for
+calibration. int8 conversion prints the float-vs-int8 error per layer, warns about layers
+whose ranges have outliers, and prints a predicted error bound for the averaged outputs.")]
 pub struct ConvertArgs {
     /// The ONNX backbone.
     pub model: PathBuf,
@@ -167,6 +172,14 @@ pub struct ConvertArgs {
     /// Frame axis order the backbone was trained with.
     #[arg(long, value_enum, default_value_t)]
     pub axis_order: AxisOrderArg,
+    /// Robust frames: when the relative eigengap of an input is below 0.01, average extra
+    /// in-plane rotations over the degenerate eigenspace (more backbone passes on such inputs).
+    #[arg(long)]
+    pub robust: bool,
+    /// Most rows (points) a variable-length model accepts; the arena is planned for it
+    /// (default: the model's fixed N, else the calibration set's N, else 1024).
+    #[arg(long)]
+    pub max_points: Option<usize>,
 }
 
 /// Arguments of `inspect`.
@@ -186,7 +199,9 @@ pub struct InspectArgs {
 #[command(after_help = "Example:
   equiframe verify pointnet.eqf --onnx pointnet.onnx --input x.npy
 
-Exits with status 1 when an error is above the printed threshold.")]
+Runs host-tools/python/ort_run.py with the Python of $EQUIFRAME_PYTHON or the nearest .venv.
+Exits with status 1 when an error is above the printed threshold (f32: 1e-5 relative;
+int8: 5% of the largest output).")]
 pub struct VerifyArgs {
     /// The `.eqf` blob.
     pub model: PathBuf,
@@ -219,7 +234,9 @@ pub enum BackendArg {
 #[command(after_help = "Example:
   equiframe run pointnet.eqf --input x.npy -o y.npy --threads 4
 
-X is float32 (B,N,C) raw inputs; Y is float32 (B,K) outputs after frame averaging.")]
+X is float32 (B,N,C) raw inputs; Y is float32 (B,K) outputs after frame averaging.
+Whole models run on the scalar engine (bit-identical to the microcontroller); --backend simd
+and cuda are refused until the batch backends run whole models.")]
 pub struct RunArgs {
     /// The `.eqf` blob.
     pub model: PathBuf,
@@ -315,6 +332,30 @@ pub struct FramesArgs {
     /// Print per set the eigenvalues, relative eigengap and degeneracy flag as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Arguments of `demo`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  equiframe demo
+  equiframe demo --plot pictures
+
+Prints: the frames of a generated lidar cloud (spectrum, eigengap, speed, invariance of the
+canonical coordinates under random rigid motions), then one table row per model: the
+frame-averaged PointNet with synthetic weights (int8 and f32) and every shipped model under
+host-tools/models (accuracy or error on its test windows, invariance under random rotations,
+translations and permutations, flash and arena bytes, MACs, speed on one core).")]
+pub struct DemoArgs {
+    /// Also write SVG pictures into this folder: canonical frames over a lidar cloud,
+    /// invariance error versus eigengap, int8 error per output.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<std::path::PathBuf>,
+    /// Root of the shipped models (default: host-tools/models of this source tree).
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<std::path::PathBuf>,
+    /// Fewer random draws and timing repetitions (for tests).
+    #[arg(long)]
+    pub quick: bool,
 }
 
 /// Arguments of commands that are not available yet.

@@ -6,7 +6,9 @@
 pub mod blob;
 pub mod cli;
 pub mod commands;
+pub mod demo;
 pub mod ir;
 pub mod npy;
 pub mod onnx;
 pub mod progress;
+pub mod quantize;

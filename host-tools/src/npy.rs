@@ -1,5 +1,5 @@
-//! `.npy` files (NumPy's array format, versions 1 to 3): the float32 / float64 / int8
-//! little-endian C-order arrays the tool reads and writes.
+//! `.npy` files (NumPy's array format, versions 1 to 3): the float32 / float64 / int8 / int64
+//! little-endian C-order arrays the tool reads and writes (int64: class labels).
 //!
 //! The format is a 6-byte magic `\x93NUMPY`, a version, a header length, a Python-dict header
 //! (`{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`) padded with spaces to a
@@ -18,6 +18,8 @@ pub enum Dtype {
     F64,
     /// `|i1`
     I8,
+    /// `<i8` (class labels, NumPy's default integer)
+    I64,
 }
 
 impl Dtype {
@@ -27,6 +29,7 @@ impl Dtype {
             Dtype::F32 => 4,
             Dtype::F64 => 8,
             Dtype::I8 => 1,
+            Dtype::I64 => 8,
         }
     }
 
@@ -36,6 +39,7 @@ impl Dtype {
             Dtype::F32 => "<f4",
             Dtype::F64 => "<f8",
             Dtype::I8 => "|i1",
+            Dtype::I64 => "<i8",
         }
     }
 
@@ -44,6 +48,7 @@ impl Dtype {
             "<f4" => Some(Dtype::F32),
             "<f8" => Some(Dtype::F64),
             "|i1" | "<i1" | "i1" => Some(Dtype::I8),
+            "<i8" => Some(Dtype::I64),
             _ => None,
         }
     }
@@ -58,6 +63,8 @@ pub enum NpyData {
     F64(Vec<f64>),
     /// int8 elements.
     I8(Vec<i8>),
+    /// int64 values.
+    I64(Vec<i64>),
 }
 
 /// An n-dimensional array in C (row-major) order.
@@ -91,7 +98,7 @@ pub enum NpyError {
     #[error("malformed .npy header: {0}")]
     BadHeader(String),
     /// An element type other than `<f4`, `<f8`, `|i1`.
-    #[error("unsupported dtype `{0}` (supported: <f4 float32, <f8 float64, |i1 int8)")]
+    #[error("unsupported dtype `{0}` (supported: <f4 float32, <f8 float64, |i1 int8, <i8 int64)")]
     UnsupportedDtype(String),
     /// Fortran-order (column-major) data.
     #[error("Fortran-order arrays are not supported (save with np.ascontiguousarray)")]
@@ -153,6 +160,7 @@ impl NpyArray {
             NpyData::F32(_) => Dtype::F32,
             NpyData::F64(_) => Dtype::F64,
             NpyData::I8(_) => Dtype::I8,
+            NpyData::I64(_) => Dtype::I64,
         }
     }
 
@@ -162,6 +170,7 @@ impl NpyArray {
             NpyData::F32(v) => v.len(),
             NpyData::F64(v) => v.len(),
             NpyData::I8(v) => v.len(),
+            NpyData::I64(v) => v.len(),
         }
     }
 
@@ -170,12 +179,13 @@ impl NpyArray {
         self.len() == 0
     }
 
-    /// The elements converted to f32 (float64 rounds to nearest, int8 is exact).
+    /// The elements converted to f32 (float64 and int64 round to nearest, int8 is exact).
     pub fn to_f32(&self) -> Vec<f32> {
         match &self.data {
             NpyData::F32(v) => v.clone(),
             NpyData::F64(v) => v.iter().map(|&x| x as f32).collect(),
             NpyData::I8(v) => v.iter().map(|&x| f32::from(x)).collect(),
+            NpyData::I64(v) => v.iter().map(|&x| x as f32).collect(),
         }
     }
 
@@ -241,6 +251,11 @@ impl NpyArray {
                     .collect(),
             ),
             Dtype::I8 => NpyData::I8(body.iter().map(|&b| b as i8).collect()),
+            Dtype::I64 => NpyData::I64(
+                body.chunks_exact(8)
+                    .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+                    .collect(),
+            ),
         };
         Ok(Self { shape, data })
     }
@@ -280,6 +295,9 @@ impl NpyArray {
                 .iter()
                 .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
             NpyData::I8(v) => out.extend(v.iter().map(|&x| x as u8)),
+            NpyData::I64(v) => v
+                .iter()
+                .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
         }
         out
     }
@@ -366,6 +384,13 @@ mod tests {
         assert_eq!(NpyArray::parse(&b.to_bytes()).unwrap(), b);
         let s = NpyArray::from_f32(vec![], vec![7.0]).unwrap();
         assert_eq!(NpyArray::parse(&s.to_bytes()).unwrap(), s);
+        let l = NpyArray {
+            shape: vec![3],
+            data: NpyData::I64(vec![-1, 0, 1 << 40]),
+        };
+        let back = NpyArray::parse(&l.to_bytes()).unwrap();
+        assert_eq!(back, l);
+        assert_eq!(back.to_f32(), vec![-1.0, 0.0, (1u64 << 40) as f32]);
     }
 
     #[test]
@@ -414,7 +439,7 @@ mod tests {
         let i4 = replace(&a, b"<f4", b"<i4");
         assert_eq!(
             NpyArray::parse(&i4).unwrap_err().to_string(),
-            "unsupported dtype `<i4` (supported: <f4 float32, <f8 float64, |i1 int8)"
+            "unsupported dtype `<i4` (supported: <f4 float32, <f8 float64, |i1 int8, <i8 int64)"
         );
         let f = replace(&a, b"False", b"True ");
         assert!(matches!(NpyArray::parse(&f), Err(NpyError::FortranOrder)));

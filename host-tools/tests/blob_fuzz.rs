@@ -49,11 +49,12 @@ fn mutate(r: &mut Rng, bytes: &mut Vec<u8>) {
 
 #[test]
 fn random_mutations_never_panic() {
-    let seeds = [
+    let mut seeds = vec![
         write(&small_int8(vec![OutputSpec::new(OutputKind::Invariant, 2)])).unwrap(),
         write(&small_f32(vec![OutputSpec::new(OutputKind::Vector, 3)])).unwrap(),
         write(&small_conv(vec![OutputSpec::new(OutputKind::Axial, 3)])).unwrap(),
     ];
+    seeds.extend(version2_seeds());
     let mut r = Rng(0x1234_5678);
     let mut accepted = 0;
     let mut ran = 0;
@@ -89,4 +90,46 @@ fn valid_seeds_are_accepted() {
     assert!(engine_run(
         &write(&small_conv(vec![OutputSpec::new(OutputKind::Vector, 3)])).unwrap()
     ));
+}
+
+/// Version-2 blobs (add, concat, mean / windowed max pool, leaky ReLU, clamp) converted from the
+/// ONNX fixtures by the `equiframe` binary, int8 and f32.
+fn version2_seeds() -> Vec<Vec<u8>> {
+    let dir = tempfile::tempdir().unwrap();
+    let fx = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut out = Vec::new();
+    for (name, extra) in [
+        ("branches", vec!["--frames", "o3"]),
+        ("imu_conv", vec!["--frames", "so3", "--schema", "imu"]),
+        ("pointnet_matmul", vec!["--frames", "o3"]),
+    ] {
+        for precision in ["int8", "f32"] {
+            let blob = dir.path().join(format!("{name}.{precision}.eqf"));
+            let onnx = fx.join(format!("{name}.onnx"));
+            let cal = fx.join(format!("{name}.input.npy"));
+            let st = std::process::Command::new(env!("CARGO_BIN_EXE_equiframe"))
+                .arg("convert")
+                .arg(&onnx)
+                .arg("-o")
+                .arg(&blob)
+                .args(&extra)
+                .args(["--precision", precision, "-q", "--calibration"])
+                .arg(&cal)
+                .output()
+                .unwrap();
+            assert!(
+                st.status.success(),
+                "{}",
+                String::from_utf8_lossy(&st.stderr)
+            );
+            let bytes = std::fs::read(&blob).unwrap();
+            assert_eq!(bytes[4], 2, "{name}: format version");
+            assert!(
+                model_from_bytes(&bytes) && engine_run(&bytes),
+                "{name} {precision}"
+            );
+            out.push(bytes);
+        }
+    }
+    out
 }

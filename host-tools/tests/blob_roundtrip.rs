@@ -75,7 +75,8 @@ fn int8_round_trip_keeps_every_field() {
                 assert_eq!(l.shift, &shift[..]);
             }
             LayerParams::None => assert!(l.weights_i8.is_empty() && l.bias_i32.is_empty()),
-            LayerParams::F32 { .. } => unreachable!(),
+            LayerParams::Int8Aux(p) => assert_eq!(l.aux_i32, &p[..]),
+            LayerParams::F32 { .. } | LayerParams::F32Aux(_) => unreachable!(),
         }
     }
     // ReLU with zero point -128 clamps at -128; the max pool keeps its input quantization.
@@ -175,10 +176,10 @@ fn typed_errors_name_the_problem() {
         ModelError::BadMagic { found: *b"XQF\0" }
     );
     let mut buf = AlignedBuf::from_slice(&bytes);
-    buf.as_bytes_mut()[4] = 2;
+    buf.as_bytes_mut()[4] = 3;
     assert_eq!(
         Model::from_bytes(buf.as_bytes()).unwrap_err(),
-        ModelError::UnsupportedVersion(2)
+        ModelError::UnsupportedVersion(3)
     );
     let mut buf = AlignedBuf::from_slice(&bytes);
     buf.as_bytes_mut()[200] ^= 1;
@@ -236,4 +237,29 @@ fn writer_rejects_bad_descriptions() {
         write(&m).unwrap_err(),
         BlobError::BadShape { layer: 0, .. }
     ));
+}
+
+#[test]
+fn version_one_blobs_cannot_use_version_two_ops() {
+    // A version-2 blob (mean pool) relabelled as version 1 is refused by op code.
+    let mut m = small_f32(vec![OutputSpec::new(OutputKind::Invariant, 2)]);
+    m.layers[0].op = Op::Pointwise;
+    m.layers
+        .insert(1, BlobLayer::param_only(Op::MeanPool, 1, LayerParams::None));
+    m.layers[2].input = 2;
+    assert_eq!(format_version(&m), 2);
+    let mut b = write(&m).unwrap();
+    assert_eq!(b[4], 2);
+    b[4] = 1;
+    let buf = AlignedBuf::from_slice(&b);
+    assert_eq!(
+        Model::from_bytes(buf.as_bytes()).unwrap_err(),
+        ModelError::BadCode {
+            field: "op",
+            value: Op::MeanPool.code()
+        }
+    );
+    // The same model with its fused max pool stays version 1.
+    let v1 = write(&small_f32(vec![OutputSpec::new(OutputKind::Invariant, 2)])).unwrap();
+    assert_eq!(v1[4], 1);
 }

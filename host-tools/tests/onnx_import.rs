@@ -51,6 +51,7 @@ fn fixtures_match_onnxruntime() {
         "branches",
         "per_point",
         "reduce_sum",
+        "imu_pooled",
     ] {
         for fuse in [false, true] {
             let (err, _) = check(name, fuse);

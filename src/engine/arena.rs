@@ -62,3 +62,27 @@ pub(crate) fn split_io(
         None
     }
 }
+
+/// Two shared input ranges and one exclusive output range of `region`; the inputs may
+/// overlap each other, never the output.
+pub(crate) fn split_io2(
+    region: &mut [u8],
+    a: Range<usize>,
+    b: Range<usize>,
+    out: Range<usize>,
+) -> Option<(&[u8], &[u8], &mut [u8])> {
+    let len = out.end.checked_sub(out.start)?;
+    let (lo, hi) = region.split_at_mut_checked(out.start)?;
+    let (y, rest) = hi.split_at_mut_checked(len)?;
+    let (lo, rest): (&[u8], &[u8]) = (lo, rest);
+    let pick = |r: Range<usize>| -> Option<&[u8]> {
+        if r.end <= out.start {
+            lo.get(r)
+        } else if r.start >= out.end {
+            rest.get(r.start - out.end..r.end - out.end)
+        } else {
+            None
+        }
+    };
+    Some((pick(a)?, pick(b)?, y))
+}

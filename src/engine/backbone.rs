@@ -1,10 +1,13 @@
 //! One backbone pass: every layer of the model over the tensors planned in the arena.
 
-use super::arena::split_io;
+use super::arena::{split_io, split_io2};
 use super::RunError;
 use crate::kernels::{
-    conv1d_f32, conv1d_i8, dense_f32, dense_i8, max_pool_f32, max_pool_i8, pointwise_f32,
-    pointwise_i8, pointwise_max_f32, pointwise_max_i8, Conv1dDims, FParams, QParams,
+    add_f32, add_i8, clamp_i8, clamp_range_f32, concat_f32, concat_i8, conv1d_f32, conv1d_i8,
+    dense_f32, dense_i8, leaky_relu_f32, leaky_relu_i8, max_pool1d_f32, max_pool1d_i8,
+    max_pool_f32, max_pool_i8, mean_pool_f32, mean_pool_i8, pointwise_f32, pointwise_i8,
+    pointwise_max_f32, pointwise_max_i8, sum_pool_f32, sum_pool_i8, AddParams, ConcatPart,
+    Conv1dDims, FParams, LeakyReluParams, Pool1dDims, QParams, Requant, ADD_LEFT_SHIFT,
 };
 use crate::model::format::element_bytes;
 use crate::model::{LayerView, Model, Op, Precision, TensorInfo};
@@ -29,18 +32,139 @@ pub(crate) fn run_layers(model: &Model<'_>, n: usize, region: &mut [u8]) -> Resu
         let rows_in = ti.rows_for(n);
         let ra = range(&ti, rows_in, eb).ok_or(bad)?;
         let rb = range(&to, to.rows_for(n), eb).ok_or(bad)?;
-        let (x, y) = split_io(region, ra, rb).ok_or(bad)?;
         let dims = Dims {
             rows: rows_in,
             cin: ti.cols as usize,
             cout: to.cols as usize,
         };
+        if l.op.input_count() == 2 {
+            let t2 = model.tensor(l.input2).ok_or(bad)?;
+            let r2 = range(&t2, t2.rows_for(n), eb).ok_or(bad)?;
+            let (x, x2, y) = split_io2(region, ra, r2, rb).ok_or(bad)?;
+            let q = [ti, t2, to].map(|t| (t.scale, t.zero_point));
+            match model.precision() {
+                Precision::Int8 => binary_i8(&l, dims, q, x, x2, y),
+                Precision::F32 => binary_f32(&l, dims, t2.cols as usize, x, x2, y).ok_or(bad)?,
+            }
+            continue;
+        }
+        let (x, y) = split_io(region, ra, rb).ok_or(bad)?;
         match model.precision() {
             Precision::Int8 => layer_i8(&l, dims, ti.zero_point, to.zero_point, x, y),
             Precision::F32 => layer_f32(&l, dims, x, y).ok_or(bad)?,
         }
     }
     Ok(())
+}
+
+/// `[multiplier, shift]` pair `i` of a parameter-only int8 layer.
+fn pair(l: &LayerView<'_>, i: usize) -> (i32, i32) {
+    let g = |j: usize| l.aux_i32.get(j).copied().unwrap_or(0);
+    (g(2 * i), g(2 * i + 1))
+}
+
+fn pool_dims(l: &LayerView<'_>, d: Dims) -> Pool1dDims {
+    Pool1dDims {
+        n: d.rows,
+        c: d.cin,
+        k: l.kernel,
+        stride: l.stride,
+        pad_left: l.pad_left,
+        pad_right: l.pad_right,
+    }
+}
+
+/// Two-input int8 ops; `q` = (scale, zero point) of input, input2 and output.
+pub(crate) fn binary_i8(
+    l: &LayerView<'_>,
+    d: Dims,
+    q: [(f32, i32); 3],
+    x: &[u8],
+    x2: &[u8],
+    y: &mut [u8],
+) {
+    let (a, b): (&[i8], &[i8]) = (bytemuck::cast_slice(x), bytemuck::cast_slice(x2));
+    let y: &mut [i8] = bytemuck::cast_slice_mut(y);
+    let ((m1, s1), (m2, s2), (mo, so)) = (pair(l, 0), pair(l, 1), pair(l, 2));
+    let rq = |zp_in: i32, multiplier, shift| Requant {
+        in_zero_point: zp_in,
+        multiplier,
+        shift,
+        out_zero_point: q[2].1,
+    };
+    match l.op {
+        Op::Add => {
+            let p = AddParams {
+                zp1: q[0].1,
+                zp2: q[1].1,
+                out_zero_point: q[2].1,
+                left_shift: ADD_LEFT_SHIFT,
+                multiplier1: m1,
+                shift1: s1,
+                multiplier2: m2,
+                shift2: s2,
+                out_multiplier: mo,
+                out_shift: so,
+                act_min: l.act_min,
+                act_max: l.act_max,
+            };
+            add_i8(a, b, &p, y);
+        }
+        Op::Concat => {
+            let c2 = d.cout.saturating_sub(d.cin);
+            let parts = [
+                ConcatPart {
+                    data: a,
+                    channels: d.cin,
+                    requant: Some(rq(q[0].1, m1, s1)),
+                },
+                ConcatPart {
+                    data: b,
+                    channels: c2,
+                    requant: Some(rq(q[1].1, m2, s2)),
+                },
+            ];
+            concat_i8(&parts, d.rows, y);
+        }
+        _ => {}
+    }
+}
+
+/// Two-input f32 layers (add, concat) with the scalar kernels.
+pub(crate) fn binary_f32(
+    l: &LayerView<'_>,
+    d: Dims,
+    c2: usize,
+    x: &[u8],
+    x2: &[u8],
+    y: &mut [u8],
+) -> Option<()> {
+    let a: &[f32] = bytemuck::try_cast_slice(x).ok()?;
+    let b: &[f32] = bytemuck::try_cast_slice(x2).ok()?;
+    let y: &mut [f32] = bytemuck::try_cast_slice_mut(y).ok()?;
+    match l.op {
+        Op::Add => {
+            let (lo, hi) = clamp_range_f32(l.activation.to_quant());
+            add_f32(a, b, lo, hi, y);
+        }
+        Op::Concat => {
+            let parts = [
+                ConcatPart {
+                    data: a,
+                    channels: d.cin,
+                    requant: None,
+                },
+                ConcatPart {
+                    data: b,
+                    channels: c2,
+                    requant: None,
+                },
+            ];
+            concat_f32(&parts, d.rows, y);
+        }
+        _ => {}
+    }
+    Some(())
 }
 
 /// Rows and channels of one layer's evaluation.
@@ -63,7 +187,7 @@ fn conv_dims(l: &LayerView<'_>, d: Dims) -> Conv1dDims {
     }
 }
 
-/// One int8 layer with the scalar kernels (`x`, `y` are the tensors' bytes).
+/// One single-input int8 layer with the scalar kernels (`x`, `y` are the tensors' bytes).
 pub(crate) fn layer_i8(
     l: &LayerView<'_>,
     d: Dims,
@@ -82,6 +206,41 @@ pub(crate) fn layer_i8(
         Op::PointwiseMax => pointwise_max_i8(x, d.rows, w, d.cin, d.cout, &q, y),
         Op::Conv1d => conv1d_i8(x, w, &conv_dims(l, d), zp_in, &q, y),
         Op::MaxPool => max_pool_i8(x, d.rows, d.cin, y),
+        Op::MeanPool | Op::SumPool => {
+            let (multiplier, shift) = pair(l, 0);
+            let r = Requant {
+                in_zero_point: zp_in,
+                multiplier,
+                shift,
+                out_zero_point: zp_out,
+            };
+            if l.op == Op::MeanPool {
+                mean_pool_i8(x, d.rows, d.cin, &r, y);
+            } else {
+                sum_pool_i8(x, d.rows, d.cin, &r, y);
+            }
+        }
+        Op::MaxPool1d => max_pool1d_i8(x, &pool_dims(l, d), l.act_min, l.act_max, y),
+        Op::LeakyRelu => {
+            let ((mi, si), (ma, sa)) = (pair(l, 0), pair(l, 1));
+            let p = LeakyReluParams {
+                in_zero_point: zp_in,
+                out_zero_point: zp_out,
+                multiplier_identity: mi,
+                shift_identity: si,
+                multiplier_alpha: ma,
+                shift_alpha: sa,
+            };
+            leaky_relu_i8(x, &p, y);
+        }
+        Op::Clamp => {
+            for (o, &v) in y.iter_mut().zip(x) {
+                *o = v;
+            }
+            let lo = l.act_min.clamp(-128, 127) as i8;
+            clamp_i8(y, lo, l.act_max.clamp(-128, 127) as i8);
+        }
+        Op::Add | Op::Concat => {}
     }
 }
 
@@ -97,7 +256,7 @@ pub(crate) fn qparams<'a>(l: &LayerView<'a>, zp_out: i32) -> QParams<'a> {
     }
 }
 
-/// One f32 layer with the scalar kernels; `None` when a tensor is misaligned.
+/// One single-input f32 layer with the scalar kernels; `None` when a tensor is misaligned.
 pub(crate) fn layer_f32(l: &LayerView<'_>, d: Dims, x: &[u8], y: &mut [u8]) -> Option<()> {
     let x: &[f32] = bytemuck::try_cast_slice(x).ok()?;
     let y: &mut [f32] = bytemuck::try_cast_slice_mut(y).ok()?;
@@ -109,6 +268,22 @@ pub(crate) fn layer_f32(l: &LayerView<'_>, d: Dims, x: &[u8], y: &mut [u8]) -> O
         Op::PointwiseMax => pointwise_max_f32(x, d.rows, w, d.cin, d.cout, &p, y),
         Op::Conv1d => conv1d_f32(x, w, &conv_dims(l, d), &p, y),
         Op::MaxPool => max_pool_f32(x, d.rows, d.cin, y),
+        Op::MeanPool => mean_pool_f32(x, d.rows, d.cin, y),
+        Op::SumPool => sum_pool_f32(x, d.rows, d.cin, y),
+        Op::MaxPool1d => {
+            max_pool1d_f32(x, &pool_dims(l, d), f32::NEG_INFINITY, f32::INFINITY, y);
+        }
+        Op::LeakyRelu => leaky_relu_f32(x, l.aux_f32.first().copied().unwrap_or(0.0), y),
+        Op::Clamp => {
+            let (lo, hi) = match l.aux_f32 {
+                [lo, hi] => (*lo, *hi),
+                _ => (f32::NEG_INFINITY, f32::INFINITY),
+            };
+            for (o, &v) in y.iter_mut().zip(x) {
+                *o = v.max(lo).min(hi);
+            }
+        }
+        Op::Add | Op::Concat => {}
     }
     Some(())
 }

@@ -9,7 +9,27 @@ use super::{FParams, QParams};
 /// `weights` is `cout x cin` row-major (one row per output channel). Bit-exact with TFLite
 /// Micro's per-channel FULLY_CONNECTED given the folded bias (see [`QParams`]). Writes nothing
 /// when `input`, `weights`, `out` or `q` are shorter than the dimensions say.
+///
+/// With the `dsp` feature on Arm this is [`dsp::dense_i8`](super::dsp::dense_i8) (SMLAD,
+/// bit-identical); otherwise [`dense_i8_portable`].
+#[inline]
 pub fn dense_i8(
+    input: &[i8],
+    weights: &[i8],
+    cin: usize,
+    cout: usize,
+    q: &QParams,
+    out: &mut [i8],
+) {
+    #[cfg(all(feature = "dsp", target_arch = "arm"))]
+    super::dsp::dense_i8(input, weights, cin, cout, q, out);
+    #[cfg(not(all(feature = "dsp", target_arch = "arm")))]
+    dense_i8_portable(input, weights, cin, cout, q, out);
+}
+
+/// The portable [`dense_i8`] (plain Rust, every target); always compiled, so the DSP kernels
+/// can be compared with it.
+pub fn dense_i8_portable(
     input: &[i8],
     weights: &[i8],
     cin: usize,

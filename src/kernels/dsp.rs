@@ -1,16 +1,20 @@
 //! Cortex-M DSP-extension int8 kernels (SMLAD: two 16x16 multiply-accumulates per instruction),
-//! bit-identical to the portable [`dense_i8`](super::dense_i8) and
-//! [`pointwise_i8`](super::pointwise_i8).
+//! bit-identical to the portable [`dense_i8_portable`](super::dense_i8_portable) and
+//! [`pointwise_i8_portable`](super::pointwise_i8_portable).
 //!
 //! Compiled with the crate feature `dsp` on `target_arch = "arm"` (the `dsp` target feature
 //! cannot be tested by `cfg` on stable Rust): enable it only for cores with the DSP extension
 //! (Cortex-M4/M7/M33: `thumbv7em-*`, `thumbv8m.main-*`); Cortex-M0+/M3 cannot assemble SMLAD. The inner loops are `core::arch::asm!`
 //! (`core::arch::arm::__smlad` is unstable), in `dsp_asm.rs`.
 //!
-//! Two entry points per layer kind:
-//! - [`pointwise_i8`] / [`dense_i8`]: drop-in replacements with the portable signatures; the
-//!   each input row is expanded once into 16-bit pairs, the weights are sign-extended on the fly
-//!   (`SXTB16`): one `LDRD`, one `LDR`, two `SXTB16` and two `SMLAD` per 4 multiply-accumulates.
+//! Three entry points per layer kind:
+//! - [`pointwise_i8`] / [`dense_i8`]: what [`super::pointwise_i8`] / [`super::dense_i8`] call
+//!   with the `dsp` feature on Arm (same signatures as the portable kernels): the raw weights are
+//!   packed per group of four channels on the stack once per tile of points, then the packed
+//!   inner loop below runs;
+//! - [`pointwise_i8_sxtb16`] / [`dense_i8_sxtb16`]: each input row is expanded once into
+//!   16-bit pairs, the weights are sign-extended on the fly (`SXTB16`): one `LDRD`, one `LDR`,
+//!   two `SXTB16` and two `SMLAD` per 4 multiply-accumulates; any `cin`;
 //! - [`pointwise_i8_packed`] / [`dense_i8_packed`]: weights packed once (offline or at start-up)
 //!   by [`pack_weights`] into the SMLAD order, and each input row expanded once into 16-bit pairs;
 //!   the inner loop then is one `LDRD` (input), two `LDM` (weights of four channels) and eight
@@ -35,8 +39,11 @@ pub const K_STEP: usize = 8;
 /// Largest `cin` the packed kernels expand on the stack (`MAX_CIN / 2` words); layers with more
 /// input channels fall back to the drop-in kernel.
 pub const MAX_CIN: usize = 512;
-/// Points expanded together by the packed kernel (fewer when `cin` is large).
-const TILE_POINTS: usize = 8;
+/// Points expanded together by the packed kernels (fewer when `cin` is large).
+const TILE_POINTS: usize = 16;
+/// Largest `cin` the grouped kernels ([`pointwise_i8`], [`dense_i8`]) pack on the stack
+/// (`2 * MAX_GROUP_CIN` words); wider layers use the SXTB16 kernel.
+pub const MAX_GROUP_CIN: usize = 256;
 /// Stack words for the expanded tile (2 KiB).
 const TILE_WORDS: usize = 512;
 
@@ -270,7 +277,7 @@ fn bounds(q: &QParams) -> (i32, i32) {
 }
 
 /// int8 pointwise layer with weights packed by [`pack_weights`]: `input` is `n x cin`, `out` is
-/// `n x cout`. Bit-identical to [`super::pointwise_i8`] on the unpacked weights. Writes nothing
+/// `n x cout`. Bit-identical to [`super::pointwise_i8_portable`] on the unpacked weights. Writes nothing
 /// when a slice is too short for the shapes or `cin > MAX_CIN`.
 pub fn pointwise_i8_packed(
     input: &[i8],
@@ -350,9 +357,9 @@ pub fn dense_i8_packed(
     pointwise_i8_packed(input, 1, packed, cin, cout, q, out);
 }
 
-/// Drop-in int8 pointwise layer (same signature and result as [`super::pointwise_i8`]):
-/// weights sign-extended on the fly, one output channel per pass over the expanded input.
-pub fn pointwise_i8(
+/// int8 pointwise layer (same signature and result as [`super::pointwise_i8_portable`]) for any
+/// `cin`: weights sign-extended on the fly, one output channel per pass over the expanded input.
+pub fn pointwise_i8_sxtb16(
     input: &[i8],
     n: usize,
     weights: &[i8],
@@ -376,7 +383,7 @@ pub fn pointwise_i8(
         return;
     }
     if cin == 0 || cin > MAX_CIN {
-        super::pointwise_i8(input, n, weights, cin, cout, q, out);
+        super::pointwise_i8_portable(input, n, weights, cin, cout, q, out);
         return;
     }
     let (lo, hi) = bounds(q);
@@ -408,7 +415,239 @@ pub fn pointwise_i8(
     }
 }
 
-/// Drop-in int8 dense layer (same signature and result as [`super::dense_i8`]).
+/// int8 dense layer with weights sign-extended on the fly ([`pointwise_i8_sxtb16`], one point).
+pub fn dense_i8_sxtb16(
+    input: &[i8],
+    weights: &[i8],
+    cin: usize,
+    cout: usize,
+    q: &QParams,
+    out: &mut [i8],
+) {
+    pointwise_i8_sxtb16(input, 1, weights, cin, cout, q, out);
+}
+
+/// Packs channel group `g` (channels `4g..4g+4`, zero beyond `cout`) of the `cout x cin`
+/// weights `w` into `out` (`2 * padded_cin(cin)` words) in the [`pack_weights`] order.
+fn pack_group(w: &[i8], cin: usize, cout: usize, g: usize, out: &mut [u32]) {
+    let kp = padded_cin(cin);
+    let body = cin / 4 * 4;
+    for j in 0..GROUP {
+        let c = g * GROUP + j;
+        let row = if c < cout {
+            w.get(c * cin..c * cin + cin).unwrap_or(&[])
+        } else {
+            &[]
+        };
+        let (head, tail) = row.split_at(body.min(row.len()));
+        if !head.is_empty() {
+            asm::expand_strided(head, out.get_mut(2 * j..).unwrap_or(&mut []));
+        }
+        let from = if head.is_empty() { 0 } else { body };
+        let at = |k: usize| -> i8 {
+            if head.is_empty() {
+                row.get(k).copied().unwrap_or(0)
+            } else {
+                tail.get(k - body).copied().unwrap_or(0)
+            }
+        };
+        for k in (from..kp).step_by(4) {
+            let base = k / 4 * 2 * GROUP + 2 * j;
+            if let Some([e, o]) = out.get_mut(base..base + 2) {
+                *e = pair(at(k), at(k + 2));
+                *o = pair(at(k + 1), at(k + 3));
+            }
+        }
+    }
+}
+
+/// The int8 pointwise layer of the engine on Cortex-M4/M7 (same signature and result as
+/// [`super::pointwise_i8_portable`]; [`super::pointwise_i8`] calls it with the `dsp` feature).
+///
+/// The raw `cout x cin` weights of the blob are packed per group of four channels on the
+/// stack (`SXTB16`, one `LDR` + two `SXTB16` + one `STRD` per 4 weights) once per tile of up
+/// to 16 points expanded the same way, then [`pointwise_i8_packed`]'s inner loop (one `LDRD`,
+/// two `LDM`, eight `SMLAD` per 16 multiply-accumulates) runs over the tile. Stack: 4 KiB.
+/// Layers with `cin > MAX_GROUP_CIN` use [`pointwise_i8_sxtb16`].
+pub fn pointwise_i8(
+    input: &[i8],
+    n: usize,
+    weights: &[i8],
+    cin: usize,
+    cout: usize,
+    q: &QParams,
+    out: &mut [i8],
+) {
+    if cin == 0 || cin > MAX_GROUP_CIN {
+        pointwise_i8_sxtb16(input, n, weights, cin, cout, q, out);
+        return;
+    }
+    let (Some(xlen), Some(olen), Some(wlen)) = (
+        n.checked_mul(cin),
+        n.checked_mul(cout),
+        cin.checked_mul(cout),
+    ) else {
+        return;
+    };
+    let (Some(x), Some(o), Some(w)) = (input.get(..xlen), out.get_mut(..olen), weights.get(..wlen))
+    else {
+        return;
+    };
+    if !q.covers(cout) || cout == 0 {
+        return;
+    }
+    let (lo, hi) = bounds(q);
+    let zp = q.out_zero_point;
+    let kp = padded_cin(cin);
+    let row_words = kp / 2;
+    let group_words = kp / 4 * 2 * GROUP;
+    let tile = (TILE_WORDS / row_words).clamp(1, TILE_POINTS);
+    let mut xs = [0u32; TILE_WORDS];
+    let mut pw = [0u32; 2 * MAX_GROUP_CIN];
+    let Some(pw) = pw.get_mut(..group_words) else {
+        return;
+    };
+    for (xt, ot) in x.chunks(tile * cin).zip(o.chunks_mut(tile * cout)) {
+        for (xr, xe) in xt.chunks_exact(cin).zip(xs.chunks_exact_mut(row_words)) {
+            expand_row(xr, kp, xe);
+        }
+        for g in 0..cout.div_ceil(GROUP) {
+            pack_group(w, cin, cout, g, pw);
+            let c0 = g * GROUP;
+            let rq = [
+                channel(q, c0),
+                channel(q, c0 + 1),
+                channel(q, c0 + 2),
+                channel(q, c0 + 3),
+            ];
+            let all_fast = rq.iter().all(|r| r.fast);
+            for (xe, orow) in xs.chunks_exact(row_words).zip(ot.chunks_exact_mut(cout)) {
+                let acc = asm::dot_group4(xe, pw, [rq[0].bias, rq[1].bias, rq[2].bias, rq[3].bias]);
+                match orow.get_mut(c0..c0 + GROUP) {
+                    Some([o0, o1, o2, o3]) if all_fast => {
+                        *o0 = rq[0].apply_fast(acc[0], zp, lo, hi);
+                        *o1 = rq[1].apply_fast(acc[1], zp, lo, hi);
+                        *o2 = rq[2].apply_fast(acc[2], zp, lo, hi);
+                        *o3 = rq[3].apply_fast(acc[3], zp, lo, hi);
+                    }
+                    _ => {
+                        let oc = orow.get_mut(c0..).unwrap_or(&mut []);
+                        for ((o, a), r) in oc.iter_mut().zip(acc).zip(&rq) {
+                            *o = r.apply(a, zp, lo, hi);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Largest `cout` [`pointwise_max_i8`] tracks on the stack; wider layers use the portable kernel.
+pub const MAX_MAX_COUT: usize = 256;
+
+/// The int8 pointwise layer fused with max pooling over the points on Cortex-M4/M7 (same
+/// signature and result as [`super::pointwise_max_i8_portable`], which documents why tracking
+/// the extreme accumulator is exact for channels with `shift <= 0`). Same tiling and packing as
+/// [`pointwise_i8`]; per-channel state on the stack (`cout <= MAX_MAX_COUT`, 2.3 KiB).
+pub fn pointwise_max_i8(
+    input: &[i8],
+    n: usize,
+    weights: &[i8],
+    cin: usize,
+    cout: usize,
+    q: &QParams,
+    out: &mut [i8],
+) {
+    if n == 0 || cin == 0 || cin > MAX_GROUP_CIN || cout > MAX_MAX_COUT {
+        super::pointwise_max_i8_portable(input, n, weights, cin, cout, q, out);
+        return;
+    }
+    let (Some(xlen), Some(wlen)) = (n.checked_mul(cin), cin.checked_mul(cout)) else {
+        return;
+    };
+    let (Some(x), Some(o), Some(w)) = (input.get(..xlen), out.get_mut(..cout), weights.get(..wlen))
+    else {
+        return;
+    };
+    if !q.covers(cout) || cout == 0 {
+        return;
+    }
+    let (lo, hi) = bounds(q);
+    let zp = q.out_zero_point;
+    let kp = padded_cin(cin);
+    let row_words = kp / 2;
+    let group_words = kp / 4 * 2 * GROUP;
+    let tile = (TILE_WORDS / row_words).clamp(1, TILE_POINTS);
+    let mut xs = [0u32; TILE_WORDS];
+    let mut pw = [0u32; 2 * MAX_GROUP_CIN];
+    let Some(pw) = pw.get_mut(..group_words) else {
+        return;
+    };
+    let mut mx = [i32::MIN; MAX_MAX_COUT];
+    let mut mn = [i32::MAX; MAX_MAX_COUT];
+    let mut best = [i8::MIN; MAX_MAX_COUT];
+    for xt in x.chunks(tile * cin) {
+        for (xr, xe) in xt.chunks_exact(cin).zip(xs.chunks_exact_mut(row_words)) {
+            expand_row(xr, kp, xe);
+        }
+        let rows = xt.len() / cin;
+        for g in 0..cout.div_ceil(GROUP) {
+            pack_group(w, cin, cout, g, pw);
+            let c0 = g * GROUP;
+            let rq = [
+                channel(q, c0),
+                channel(q, c0 + 1),
+                channel(q, c0 + 2),
+                channel(q, c0 + 3),
+            ];
+            let (Some(mx), Some(mn), Some(best)) = (
+                mx.get_mut(c0..c0 + GROUP),
+                mn.get_mut(c0..c0 + GROUP),
+                best.get_mut(c0..c0 + GROUP),
+            ) else {
+                return;
+            };
+            let track = rq.iter().all(|r| r.s <= 0);
+            for xe in xs.chunks_exact(row_words).take(rows) {
+                let acc = asm::dot_group4(xe, pw, [0; GROUP]);
+                if track {
+                    for ((mx, mn), a) in mx.iter_mut().zip(mn.iter_mut()).zip(acc) {
+                        *mx = (*mx).max(a);
+                        *mn = (*mn).min(a);
+                    }
+                } else {
+                    for (((mx, mn), b), (a, r)) in mx
+                        .iter_mut()
+                        .zip(mn.iter_mut())
+                        .zip(best.iter_mut())
+                        .zip(acc.iter().zip(&rq))
+                    {
+                        if r.s <= 0 {
+                            *mx = (*mx).max(*a);
+                            *mn = (*mn).min(*a);
+                        } else {
+                            *b = (*b).max(requant(*a, r.bias, r.m, r.s, zp, lo, hi));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (c, o) in o.iter_mut().enumerate() {
+        let r = channel(q, c);
+        let (Some(&mxc), Some(&mnc), Some(&bc)) = (mx.get(c), mn.get(c), best.get(c)) else {
+            return;
+        };
+        *o = if r.s <= 0 {
+            let acc = if r.m >= 0 { mxc } else { mnc };
+            requant(acc, r.bias, r.m, r.s, zp, lo, hi)
+        } else {
+            bc
+        };
+    }
+}
+
+/// The int8 dense layer of the engine on Cortex-M4/M7 ([`pointwise_i8`] with one point).
 pub fn dense_i8(
     input: &[i8],
     weights: &[i8],

@@ -135,3 +135,36 @@ pub(super) fn expand(x: &[i8], out: &mut [u32]) {
         );
     }
 }
+
+/// Expands one int8 weight row `w` (a positive multiple of 4 bytes) into the packed group
+/// layout: per 4 inputs the words `(w0, w2)`, `(w1, w3)` at `out[8 * i]` and `out[8 * i + 1]`
+/// (the slots of one channel in a group of four; see `pack_weights`). `out` must hold at least
+/// `8 * (w.len() / 4 - 1) + 2` words; otherwise nothing is written.
+#[inline]
+pub(super) fn expand_strided(w: &[i8], out: &mut [u32]) {
+    let blocks = w.len() / 4;
+    if blocks == 0 || !w.len().is_multiple_of(4) || out.len() < 8 * (blocks - 1) + 2 {
+        return;
+    }
+    let end = w.as_ptr_range().end;
+    // SAFETY: reads `w` 4 bytes per iteration up to `end` (plain `LDR`, any alignment on
+    // Cortex-M4/M7) and writes two words at `out[8 * i]` per iteration i < blocks, the last at
+    // `8 * (blocks - 1) + 1`, inside `out` as checked above; `out` is word-aligned.
+    unsafe {
+        core::arch::asm!(
+            "2:",
+            "ldr {w}, [{wp}], #4",
+            "sxtb16 {e}, {w}",
+            "sxtb16 {w}, {w}, ror #8",
+            "strd {e}, {w}, [{op}], #32",
+            "cmp {wp}, {end}",
+            "bne 2b",
+            wp = inout(reg) w.as_ptr() => _,
+            op = inout(reg) out.as_mut_ptr() => _,
+            end = in(reg) end,
+            w = out(reg) _,
+            e = out(reg) _,
+            options(nostack),
+        );
+    }
+}

@@ -54,9 +54,12 @@ pub use activation::{
 pub use add::{add_f32, add_i8, AddParams, ADD_LEFT_SHIFT};
 pub use concat::{concat_f32, concat_i8, ConcatPart};
 pub use conv1d::{conv1d_f32, conv1d_i8, Conv1dDims};
-pub use dense::{dense_f32, dense_i8};
+pub use dense::{dense_f32, dense_i8, dense_i8_portable};
 pub use fparams::{clamp_range_f32, FParams};
-pub use pointwise::{pointwise_f32, pointwise_i8, pointwise_max_f32, pointwise_max_i8};
+pub use pointwise::{
+    pointwise_f32, pointwise_i8, pointwise_i8_portable, pointwise_max_f32, pointwise_max_i8,
+    pointwise_max_i8_portable,
+};
 pub use pool::{max_pool_f32, max_pool_i8, mean_pool_f32, mean_pool_i8, sum_pool_f32, sum_pool_i8};
 pub use pool1d::{avg_pool1d_f32, avg_pool1d_i8, max_pool1d_f32, max_pool1d_i8, Pool1dDims};
 pub use qparams::QParams;

@@ -22,7 +22,28 @@ fn views<'i, 'w, T>(
 /// int8 pointwise layer: the dense layer applied to each of the `n` points (`input` is
 /// `n x cin`, `out` is `n x cout`, `weights` is `cout x cin`). Bit-exact with TFLite Micro's
 /// CONV_2D (1x1, per channel). Writes nothing when a slice is too short.
+///
+/// With the `dsp` feature on Arm this is [`dsp::pointwise_i8`](super::dsp::pointwise_i8)
+/// (SMLAD, bit-identical); otherwise [`pointwise_i8_portable`].
+#[inline]
 pub fn pointwise_i8(
+    input: &[i8],
+    n: usize,
+    weights: &[i8],
+    cin: usize,
+    cout: usize,
+    q: &QParams,
+    out: &mut [i8],
+) {
+    #[cfg(all(feature = "dsp", target_arch = "arm"))]
+    super::dsp::pointwise_i8(input, n, weights, cin, cout, q, out);
+    #[cfg(not(all(feature = "dsp", target_arch = "arm")))]
+    pointwise_i8_portable(input, n, weights, cin, cout, q, out);
+}
+
+/// The portable [`pointwise_i8`] (plain Rust, every target); always compiled, so the DSP
+/// kernels can be compared with it.
+pub fn pointwise_i8_portable(
     input: &[i8],
     n: usize,
     weights: &[i8],
@@ -60,7 +81,28 @@ pub fn pointwise_i8(
 /// extreme accumulator and requantize once; channels with a left shift (where the 32-bit
 /// wrap-around makes it non-monotone) requantize every point. The result is independent of the
 /// order of the points. Writes nothing when `n == 0` or a slice is too short.
+///
+/// With the `dsp` feature on Arm this is [`dsp::pointwise_max_i8`](super::dsp::pointwise_max_i8)
+/// (SMLAD, bit-identical); otherwise [`pointwise_max_i8_portable`].
+#[inline]
 pub fn pointwise_max_i8(
+    input: &[i8],
+    n: usize,
+    weights: &[i8],
+    cin: usize,
+    cout: usize,
+    q: &QParams,
+    out: &mut [i8],
+) {
+    #[cfg(all(feature = "dsp", target_arch = "arm"))]
+    super::dsp::pointwise_max_i8(input, n, weights, cin, cout, q, out);
+    #[cfg(not(all(feature = "dsp", target_arch = "arm")))]
+    pointwise_max_i8_portable(input, n, weights, cin, cout, q, out);
+}
+
+/// The portable [`pointwise_max_i8`] (plain Rust, every target); always compiled, so the DSP
+/// kernel can be compared with it.
+pub fn pointwise_max_i8_portable(
     input: &[i8],
     n: usize,
     weights: &[i8],

@@ -5,8 +5,11 @@
 
 /// The four magic bytes at offset 0.
 pub const MAGIC: [u8; 4] = *b"EQF\0";
-/// The format version this reader understands (and the writer produces).
-pub const FORMAT_VERSION: u16 = 1;
+/// The newest format version this reader understands. The writer produces the oldest version
+/// that holds the model (1 unless a layer uses an operator added in version 2).
+pub const FORMAT_VERSION: u16 = 2;
+/// The oldest format version this reader accepts.
+pub const MIN_FORMAT_VERSION: u16 = 1;
 /// Bytes of the fixed header (preamble included) in format version 1.
 pub const HEADER_LEN: usize = 128;
 /// Bytes of the preamble (magic, version, header length, total length, CRC); the CRC covers
@@ -130,6 +133,65 @@ code_enum! {
         Conv1d = 3,
         /// Max over rows: `(n, c) -> (1, c)`, no weights, output quantization = input's.
         MaxPool = 4,
+        /// Mean over rows: `(n, c) -> (1, c)`; int8 parameters `[multiplier, shift]` of
+        /// `s_in / s_out` (the `1 / n` factor is applied at run time). Version 2.
+        MeanPool = 5,
+        /// Sum over rows: `(n, c) -> (1, c)`; int8 parameters as `MeanPool`. Version 2.
+        SumPool = 6,
+        /// Windowed max over time: `(n, c) -> (n_out, c)`, kernel / stride / padding as
+        /// `Conv1d`, fixed `n`; output quantization = input's. Version 2.
+        MaxPool1d = 7,
+        /// Element-wise sum of two tensors of one shape (`input`, `input2`); int8 parameters
+        /// `[m1, s1, m2, s2, m_out, s_out]` (TFLite Micro ADD). Version 2.
+        Add = 8,
+        /// Channel concatenation of `input` and `input2` (same rows); int8 parameters
+        /// `[m1, s1, m2, s2]` requantizing each input to the output. Version 2.
+        Concat = 9,
+        /// Stand-alone leaky ReLU; int8 parameters `[m_identity, s_identity, m_alpha,
+        /// s_alpha]` (TFLite Micro LEAKY_RELU), f32 parameter `[alpha]`. Version 2.
+        LeakyRelu = 10,
+        /// Stand-alone clamp; int8: `act_min..=act_max`, output quantization = input's;
+        /// f32 parameters `[lo, hi]`. Version 2.
+        Clamp = 11,
+    }
+}
+
+impl Op {
+    /// Tensors the operator reads (2 for `Add` and `Concat`, else 1).
+    pub const fn input_count(self) -> u8 {
+        match self {
+            Self::Add | Self::Concat => 2,
+            _ => 1,
+        }
+    }
+    /// The first format version that has this operator.
+    pub const fn min_version(self) -> u16 {
+        match self {
+            Self::Dense | Self::Pointwise | Self::PointwiseMax | Self::Conv1d | Self::MaxPool => 1,
+            _ => 2,
+        }
+    }
+    /// Whether the operator has a weight matrix and a per-channel bias.
+    pub const fn has_weights(self) -> bool {
+        matches!(
+            self,
+            Self::Dense | Self::Pointwise | Self::PointwiseMax | Self::Conv1d
+        )
+    }
+    /// Whether the layer record's kernel / stride / padding fields are used.
+    pub const fn is_windowed(self) -> bool {
+        matches!(self, Self::Conv1d | Self::MaxPool1d)
+    }
+    /// Elements of the parameter array of a parameter-only operator: `(int8 i32s, f32s)`.
+    pub const fn aux_params(self) -> (usize, usize) {
+        match self {
+            Self::MeanPool | Self::SumPool => (2, 0),
+            Self::Add => (6, 0),
+            Self::Concat => (4, 0),
+            Self::LeakyRelu => (4, 1),
+            Self::Clamp => (0, 2),
+            _ => (0, 0),
+        }
     }
 }
 

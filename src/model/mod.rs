@@ -20,12 +20,14 @@ pub use crc::crc32;
 pub use error::{ModelError, Section};
 pub use format::{
     Activation, FrameMode, Op, OutputKind, PointsMode, Precision, RowsKind, FORMAT_VERSION,
+    MIN_FORMAT_VERSION,
 };
 pub use view::{LayerView, OutputRange, SchemaField, TensorInfo};
 
 /// The decoded fixed header (validated).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Header {
+    pub version: u16,
     pub precision: Precision,
     pub mode: FrameMode,
     pub group: Group,
@@ -75,6 +77,10 @@ impl<'a> Model<'a> {
         validate::validate(bytes)
     }
 
+    /// Format version of the blob (`MIN_FORMAT_VERSION..=FORMAT_VERSION`).
+    pub fn format_version(&self) -> u16 {
+        self.header.version
+    }
     /// Bytes of the blob (the stated total length).
     pub fn blob_bytes(&self) -> usize {
         self.total_len

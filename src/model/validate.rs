@@ -5,8 +5,8 @@ use super::crc::crc32;
 use super::format::{
     align_up, element_bytes, output_kind_len, Activation, FrameMode, Op, OutputKind, PointsMode,
     Precision, RowsKind, ARENA_ALIGN, DATA_ALIGN, FORMAT_VERSION, HEADER_LEN, LAYER_RECORD_LEN,
-    MAGIC, MAX_LAYERS, MAX_OUTPUT_RANGES, MAX_SCHEMA_FIELDS, MAX_TENSORS, OUTPUT_RECORD_LEN,
-    PREAMBLE_LEN, SHIFT_RANGE, TENSOR_RECORD_LEN,
+    MAGIC, MAX_LAYERS, MAX_OUTPUT_RANGES, MAX_SCHEMA_FIELDS, MAX_TENSORS, MIN_FORMAT_VERSION,
+    OUTPUT_RECORD_LEN, PREAMBLE_LEN, SHIFT_RANGE, TENSOR_RECORD_LEN,
 };
 use super::view::TensorInfo;
 use super::{Header, Model, ModelError, Section};
@@ -27,7 +27,7 @@ pub(super) fn validate(bytes: &[u8]) -> R<Model<'_>> {
         return Err(ModelError::BadMagic { found: magic });
     }
     let version = u16_at(bytes, 4);
-    if version != FORMAT_VERSION {
+    if !(MIN_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(ModelError::UnsupportedVersion(version));
     }
     let header_len = u16_at(bytes, 6);
@@ -89,6 +89,7 @@ fn code<T: TryFrom<u8, Error = u8>>(b: &[u8], off: usize, field: &'static str) -
 
 fn decode_header(b: &[u8]) -> R<Header> {
     let h = Header {
+        version: u16_at(b, 4),
         precision: code(b, 16, "precision")?,
         mode: code(b, 17, "frame_mode")?,
         group: code(b, 18, "group")?,
@@ -401,22 +402,36 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
             field,
             value,
         };
-        if u8_at(rec, 2) != 1 {
+        if op.min_version() > h.version {
+            return Err(ModelError::BadCode {
+                field: "op",
+                value: op.code(),
+            });
+        }
+        if u8_at(rec, 2) != op.input_count() {
             return Err(field("input_count", u8_at(rec, 2).into()));
         }
-        if u8_at(rec, 3) != 0 || u16_at(rec, 6) != 0 || u16_at(rec, 42) != 0 || i32_at(rec, 44) != 0
+        let two = op.input_count() == 2;
+        if u8_at(rec, 3) != 0
+            || (!two && u16_at(rec, 6) != 0)
+            || u16_at(rec, 42) != 0
+            || i32_at(rec, 44) != 0
         {
             return Err(field("reserved", 0));
         }
         let (inp, out) = (u16_at(rec, 4), u16_at(rec, 8));
+        let inp2 = if two { u16_at(rec, 6) } else { inp };
         let (k, stride) = (usize::from(u16_at(rec, 10)), usize::from(u16_at(rec, 12)));
         let pad = usize::from(u16_at(rec, 14)) + usize::from(u16_at(rec, 40));
         // References: input produced earlier (or tensor 0), output produced here only.
         let bad_ref = |tensor| ModelError::BadTensorRef { layer: li, tensor };
         let ti = m.tensor(inp).ok_or(bad_ref(inp))?;
+        let ti2 = m.tensor(inp2).ok_or(bad_ref(inp2))?;
         let to = m.tensor(out).ok_or(bad_ref(out))?;
-        if inp != 0 && producer(m, inp).is_none_or(|p| p >= li) {
-            return Err(bad_ref(inp));
+        for t in [inp, inp2] {
+            if t != 0 && producer(m, t).is_none_or(|p| p >= li) {
+                return Err(bad_ref(t));
+            }
         }
         if out == 0 || producer(m, out) != Some(li) {
             return Err(bad_ref(out));
@@ -443,7 +458,7 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
                 }
             }
         }
-        if op != Op::Conv1d && (k != 0 || stride != 0 || pad != 0) {
+        if !op.is_windowed() && (k != 0 || stride != 0 || pad != 0) {
             return Err(field("kernel/stride/pad", (k | stride | pad) as i32));
         }
         let (cin, cout) = (ti.cols, to.cols);
@@ -501,31 +516,62 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
                 let w = (u64::from(cin) * u64::from(cout)).saturating_mul(k as u64);
                 (w, w.saturating_mul(n_out))
             }
-            Op::MaxPool => {
+            Op::MaxPool | Op::MeanPool | Op::SumPool => {
                 if !fixed1(&to) || cout != cin {
                     return Err(shape_err(out, (1, cin), &to));
                 }
-                if h.precision == Precision::Int8 {
-                    if to.scale.to_bits() != ti.scale.to_bits() || to.zero_point != ti.zero_point {
-                        return Err(ModelError::BadZeroPoint {
-                            tensor: out,
-                            value: to.zero_point,
-                        });
-                    }
-                    if amin != -128 || amax != 127 {
-                        return Err(ModelError::BadActivationRange {
-                            layer: li,
-                            min: amin,
-                            max: amax,
-                        });
-                    }
+                (0, 0)
+            }
+            Op::MaxPool1d => {
+                if k == 0 || stride == 0 {
+                    return Err(field("kernel/stride", 0));
                 }
-                if act != Activation::None {
-                    return Err(field("activation", act.code().into()));
+                if ti.rows_kind != RowsKind::Fixed {
+                    return Err(shape_err(inp, (h.max_points, cin), &ti));
+                }
+                let padded = u64::from(ti.rows) + pad as u64;
+                let (pl, pr) = (u16_at(rec, 14), u16_at(rec, 40));
+                if padded < k as u64 || usize::from(pl.max(pr)) >= k {
+                    return Err(field("kernel", k as i32));
+                }
+                let n_out = (padded - k as u64) / stride as u64 + 1;
+                if u64::from(to.rows) != n_out || to.rows_kind != RowsKind::Fixed || cout != cin {
+                    return Err(shape_err(
+                        out,
+                        (n_out.min(u32::MAX.into()) as u32, cin),
+                        &to,
+                    ));
+                }
+                (0, 0)
+            }
+            Op::Add | Op::LeakyRelu | Op::Clamp => {
+                let same = |t: &TensorInfo| {
+                    t.rows == ti.rows && t.rows_kind == ti.rows_kind && t.cols == ti.cols
+                };
+                if !same(&ti2) {
+                    return Err(shape_err(inp2, (ti.rows, ti.cols), &ti2));
+                }
+                if !same(&to) {
+                    return Err(shape_err(out, (ti.rows, ti.cols), &to));
+                }
+                (0, 0)
+            }
+            Op::Concat => {
+                if ti2.rows != ti.rows || ti2.rows_kind != ti.rows_kind {
+                    return Err(shape_err(inp2, (ti.rows, ti2.cols), &ti2));
+                }
+                let c = u64::from(cin) + u64::from(ti2.cols);
+                if to.rows != ti.rows || to.rows_kind != ti.rows_kind || u64::from(cout) != c {
+                    return Err(shape_err(
+                        out,
+                        (ti.rows, c.min(u32::MAX.into()) as u32),
+                        &to,
+                    ));
                 }
                 (0, 0)
             }
         };
+        check_parameterless(m, li, op, act, (amin, amax), &ti, &to, out)?;
         check_arrays(m, li, rec, op, w_elems, u64::from(cout), eb)?;
         macs = macs.saturating_add(layer_macs);
     }
@@ -544,8 +590,9 @@ fn check_arrays(
     let (w_off, w_len) = (u32_at(rec, 24), u32_at(rec, 28));
     let (p_off, p_len) = (u32_at(rec, 32), u32_at(rec, 36));
     let int8 = m.header.precision == Precision::Int8;
-    let p_want = if op == Op::MaxPool {
-        0
+    let (aux_i32, aux_f32) = op.aux_params();
+    let p_want = if !op.has_weights() {
+        4 * if int8 { aux_i32 } else { aux_f32 } as u64
     } else if int8 {
         3 * cout * 4
     } else {
@@ -573,14 +620,39 @@ fn check_arrays(
             return Err(bad);
         }
     }
-    if int8 && op != Op::MaxPool {
-        let Some(view) = m.layer(layer) else {
-            return Err(ModelError::BadWeights {
-                layer,
-                offset: p_off,
-                len: p_len,
-            });
+    let Some(view) = m.layer(layer) else {
+        return Err(ModelError::BadWeights {
+            layer,
+            offset: p_off,
+            len: p_len,
+        });
+    };
+    if int8 && !op.has_weights() {
+        // [multiplier, shift] pairs.
+        for (channel, pair) in view.aux_i32.chunks_exact(2).enumerate() {
+            let (mul, sh) = (pair[0], pair[1]);
+            if mul < 0 || !SHIFT_RANGE.contains(&sh) {
+                return Err(ModelError::BadRequant {
+                    layer,
+                    channel,
+                    value: if mul < 0 { mul } else { sh },
+                });
+            }
+        }
+    } else if !int8 && !op.has_weights() {
+        let bad = ModelError::BadLayerField {
+            layer,
+            field: "f32 parameter",
+            value: 0,
         };
+        match (op, view.aux_f32) {
+            (Op::LeakyRelu, [alpha]) if alpha.is_finite() => {}
+            (Op::Clamp, [lo, hi]) if lo <= hi => {}
+            (Op::LeakyRelu | Op::Clamp, _) => return Err(bad),
+            _ => {}
+        }
+    }
+    if int8 && op.has_weights() {
         for (channel, &v) in view.multiplier.iter().enumerate() {
             if v < 0 {
                 return Err(ModelError::BadRequant {
@@ -603,6 +675,51 @@ fn check_arrays(
     Ok(())
 }
 
+/// Rules for the activation code, clamp and output quantization of ops without weights.
+#[allow(clippy::too_many_arguments)]
+fn check_parameterless(
+    m: &Model<'_>,
+    layer: usize,
+    op: Op,
+    act: Activation,
+    (amin, amax): (i32, i32),
+    ti: &TensorInfo,
+    to: &TensorInfo,
+    out: u16,
+) -> R<()> {
+    if op.has_weights() {
+        return Ok(());
+    }
+    let int8 = m.header.precision == Precision::Int8;
+    // Ops that keep the input's quantization.
+    let same_quant = matches!(op, Op::MaxPool | Op::MaxPool1d | Op::Clamp);
+    if int8
+        && same_quant
+        && (to.scale.to_bits() != ti.scale.to_bits() || to.zero_point != ti.zero_point)
+    {
+        return Err(ModelError::BadZeroPoint {
+            tensor: out,
+            value: to.zero_point,
+        });
+    }
+    // Ops whose int8 clamp is the full range (only Add and Clamp clamp).
+    if int8 && !matches!(op, Op::Add | Op::Clamp) && (amin != -128 || amax != 127) {
+        return Err(ModelError::BadActivationRange {
+            layer,
+            min: amin,
+            max: amax,
+        });
+    }
+    if op != Op::Add && act != Activation::None {
+        return Err(ModelError::BadLayerField {
+            layer,
+            field: "activation",
+            value: act.code().into(),
+        });
+    }
+    Ok(())
+}
+
 /// Live interval `[first, last]` of tensor `t` in layer steps. Tensor 0 is written before
 /// layer 0; the output tensor is read after the last layer (step `layer_count`).
 fn live_interval(m: &Model<'_>, t: u16) -> (usize, usize) {
@@ -613,7 +730,9 @@ fn live_interval(m: &Model<'_>, t: u16) -> (usize, usize) {
     };
     let mut last = first;
     for i in 0..m.layer_count() {
-        if u16_at(m.layers, i * LAYER_RECORD_LEN + 4) == t {
+        let reads2 = u8_at(m.layers, i * LAYER_RECORD_LEN + 2) == 2
+            && u16_at(m.layers, i * LAYER_RECORD_LEN + 6) == t;
+        if u16_at(m.layers, i * LAYER_RECORD_LEN + 4) == t || reads2 {
             last = last.max(i);
         }
     }

@@ -94,6 +94,8 @@ pub struct LayerView<'a> {
     pub activation: Activation,
     /// Input tensor id.
     pub input: u16,
+    /// Second input tensor id (`Add`, `Concat`; equal to `input` for one-input ops).
+    pub input2: u16,
     /// Output tensor id.
     pub output: u16,
     /// Conv1d kernel size (0 for other ops).
@@ -120,6 +122,10 @@ pub struct LayerView<'a> {
     pub weights_f32: &'a [f32],
     /// f32 bias per output channel; empty in int8 blobs.
     pub bias_f32: &'a [f32],
+    /// int8 parameters of a parameter-only op (`Op::aux_params`); empty otherwise.
+    pub aux_i32: &'a [i32],
+    /// f32 parameters of a parameter-only op (`Op::aux_params`); empty otherwise.
+    pub aux_f32: &'a [f32],
 }
 
 impl<'a> Model<'a> {
@@ -173,10 +179,17 @@ impl<'a> Model<'a> {
         let data: &'a [u8] = self.data;
         let w = slice(data, u32_at(rec, 24) as usize, u32_at(rec, 28) as usize);
         let p = slice(data, u32_at(rec, 32) as usize, u32_at(rec, 36) as usize);
+        let op = Op::try_from(u8_at(rec, 0)).unwrap_or(Op::Dense);
+        let input = u16_at(rec, 4);
         let mut view = LayerView {
-            op: Op::try_from(u8_at(rec, 0)).unwrap_or(Op::Dense),
+            op,
             activation: Activation::try_from(u8_at(rec, 1)).unwrap_or(Activation::None),
-            input: u16_at(rec, 4),
+            input,
+            input2: if op.input_count() == 2 {
+                u16_at(rec, 6)
+            } else {
+                input
+            },
             output: u16_at(rec, 8),
             kernel: usize::from(u16_at(rec, 10)),
             stride: usize::from(u16_at(rec, 12)),
@@ -190,8 +203,16 @@ impl<'a> Model<'a> {
             shift: &[],
             weights_f32: &[],
             bias_f32: &[],
+            aux_i32: &[],
+            aux_f32: &[],
         };
         match self.header.precision {
+            Precision::Int8 if !op.has_weights() => {
+                view.aux_i32 = bytemuck::try_cast_slice(p).unwrap_or(&[]);
+            }
+            Precision::F32 if !op.has_weights() => {
+                view.aux_f32 = bytemuck::try_cast_slice(p).unwrap_or(&[]);
+            }
             Precision::Int8 => {
                 view.weights_i8 = bytemuck::cast_slice(w);
                 let params: &'a [i32] = bytemuck::try_cast_slice(p).unwrap_or(&[]);

@@ -4,17 +4,27 @@
 //! ```sh
 //! cd firmware/host-gen && cargo run --release            # writes ../qemu/data/golden_*.bin
 //! cargo run --release -- --check                         # exits 1 if the committed files differ
+//! cargo run --release --features blobs -- --blobs        # rewrites the model blobs first
 //! ```
+//!
+//! The model blobs (`data/*.eqf`) are written by the host tool's blob writer (feature `blobs`,
+//! which builds the host tool); the golden outputs need only the core.
 
 #[path = "../../qemu/src/cases.rs"]
 #[allow(dead_code)]
 mod cases;
+#[path = "../../qemu/src/pipeline.rs"]
+mod pipeline;
 #[path = "../../qemu/src/stages.rs"]
 mod stages;
 
+#[cfg(feature = "blobs")]
+mod blobs;
+mod models;
+
 use std::process::ExitCode;
 
-struct Words(Vec<u32>);
+pub(crate) struct Words(pub(crate) Vec<u32>);
 
 impl stages::Sink for Words {
     fn word(&mut self, w: u32) {
@@ -80,11 +90,45 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if std::env::args().any(|a| a == "--blobs") {
+        #[cfg(feature = "blobs")]
+        match blobs::all(&inputs) {
+            Ok(list) => {
+                for (name, bytes) in list {
+                    let path = format!("{dir}/{name}");
+                    if let Err(e) = std::fs::write(&path, &bytes) {
+                        eprintln!("cannot write {path}: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                    println!("wrote {name} ({} bytes)", bytes.len());
+                }
+            }
+            Err(e) => {
+                eprintln!("blobs: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        #[cfg(not(feature = "blobs"))]
+        {
+            eprintln!("--blobs needs the `blobs` feature (cargo run --features blobs -- --blobs)");
+            return ExitCode::FAILURE;
+        }
+    }
     let mut outputs = Vec::new();
     match frames_records(&inputs) {
         Ok(r) => outputs.push(("golden_frames.bin", golden_file(&r))),
         Err(e) => {
             eprintln!("frames: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    match models::records(&inputs, dir) {
+        Ok((p, f)) => {
+            outputs.push(("golden_pipeline.bin", golden_file(&p)));
+            outputs.push(("golden_fixed.bin", golden_file(&f)));
+        }
+        Err(e) => {
+            eprintln!("pipeline: {e}");
             return ExitCode::FAILURE;
         }
     }

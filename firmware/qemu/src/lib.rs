@@ -14,6 +14,7 @@ pub mod check;
 pub mod golden;
 pub mod meter;
 pub mod out;
+pub mod pipeline;
 pub mod rng;
 pub mod rt;
 pub mod stages;

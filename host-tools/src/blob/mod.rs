@@ -41,4 +41,4 @@ pub use equiframe::model::{Activation, FrameMode, Op, OutputKind, Precision, FOR
 pub use error::BlobError;
 pub use plan::{plan, Plan, PlanItem};
 pub use types::{BlobLayer, BlobModel, ConvParams, LayerParams, OutputSpec, Quant};
-pub use write::{layout, write, Layout};
+pub use write::{format_version, layout, write, Layout};

@@ -50,17 +50,19 @@ fn check_len(
     }
 }
 
-/// Output tensor of layer `li` given its input tensor; checks parameter lengths.
+/// Output tensor of layer `li` given its input tensor(s); checks parameter lengths.
 fn infer_layer(
     m: &BlobModel,
     li: usize,
     l: &BlobLayer,
     inp: TensorSpec,
+    inp2: Option<TensorSpec>,
 ) -> Result<(TensorSpec, LayerDerived), BlobError> {
     let cin = inp.cols;
     let cout = l.params.out_channels();
+    let same_quant = matches!(l.op, Op::MaxPool | Op::MaxPool1d | Op::Clamp);
     let quant = match m.precision {
-        Precision::Int8 if l.op == Op::MaxPool => inp.quant,
+        Precision::Int8 if same_quant => inp.quant,
         Precision::Int8 => l.output_quant,
         Precision::F32 => Quant::default(),
     };
@@ -68,73 +70,109 @@ fn infer_layer(
         layer: li,
         input: (inp.rows, inp.cols),
     };
-    let (rows, per_point, taps) = match l.op {
+    if (l.op.input_count() == 2) != inp2.is_some() {
+        return Err(BlobError::WrongParams {
+            layer: li,
+            expected: "a second input exactly for Add and Concat",
+        });
+    }
+    let window = |c: super::ConvParams| -> Result<usize, BlobError> {
+        let padded = inp.rows + c.pad_left + c.pad_right;
+        if inp.per_point || c.kernel == 0 || c.stride == 0 || padded < c.kernel {
+            return Err(bad_shape.clone());
+        }
+        Ok((padded - c.kernel) / c.stride + 1)
+    };
+    let (rows, per_point, taps, cols) = match l.op {
         Op::Dense => {
             if inp.rows != 1 || inp.per_point {
                 return Err(bad_shape);
             }
-            (1, false, 1)
+            (1, false, 1, cout)
         }
-        Op::Pointwise => (inp.rows, inp.per_point, 1),
-        Op::PointwiseMax => (1, false, 1),
-        Op::Conv1d => {
-            let c = l.conv;
-            let padded = inp.rows + c.pad_left + c.pad_right;
-            if inp.per_point || c.kernel == 0 || c.stride == 0 || padded < c.kernel {
+        Op::Pointwise => (inp.rows, inp.per_point, 1, cout),
+        Op::PointwiseMax => (1, false, 1, cout),
+        Op::Conv1d => (window(l.conv)?, false, l.conv.kernel, cout),
+        Op::MaxPool | Op::MeanPool | Op::SumPool => (1, false, 0, cin),
+        Op::MaxPool1d => (window(l.conv)?, false, 0, cin),
+        Op::LeakyRelu | Op::Clamp => (inp.rows, inp.per_point, 0, cin),
+        Op::Add | Op::Concat => {
+            let b = inp2.unwrap_or(inp);
+            if b.rows != inp.rows || b.per_point != inp.per_point {
                 return Err(bad_shape);
             }
-            ((padded - c.kernel) / c.stride + 1, false, c.kernel)
+            if l.op == Op::Add && b.cols != cin {
+                return Err(bad_shape);
+            }
+            let c = if l.op == Op::Add { cin } else { cin + b.cols };
+            (inp.rows, inp.per_point, 0, c)
         }
-        Op::MaxPool => (1, false, 0),
         _ => {
             return Err(BlobError::WrongParams {
                 layer: li,
-                expected: "a version-1 op",
+                expected: "an op this writer knows",
             })
         }
     };
-    let cols = if l.op == Op::MaxPool { cin } else { cout };
-    if l.op != Op::Conv1d && l.conv != Default::default() {
+    if !l.op.is_windowed() && l.conv != Default::default() {
         return Err(BlobError::WrongParams {
             layer: li,
-            expected: "no conv geometry on a non-Conv1d op",
+            expected: "no kernel geometry on an op without a window",
         });
     }
-    match (&l.params, l.op, m.precision) {
-        (LayerParams::None, Op::MaxPool, _) => {
-            if l.activation != Activation::None {
+    if l.op.has_weights() {
+        match (&l.params, m.precision) {
+            (
+                LayerParams::Int8 {
+                    weights,
+                    bias,
+                    multiplier,
+                    shift,
+                },
+                Precision::Int8,
+            ) => {
+                check_len(li, "weights", cout * taps * cin, weights.len())?;
+                check_len(li, "multiplier", bias.len(), multiplier.len())?;
+                check_len(li, "shift", bias.len(), shift.len())?;
+            }
+            (LayerParams::F32 { weights, .. }, Precision::F32) => {
+                check_len(li, "weights", cout * taps * cin, weights.len())?;
+            }
+            (_, Precision::Int8) => {
                 return Err(BlobError::WrongParams {
                     layer: li,
-                    expected: "no activation on MaxPool",
-                });
+                    expected: "LayerParams::Int8 in an int8 model",
+                })
+            }
+            _ => {
+                return Err(BlobError::WrongParams {
+                    layer: li,
+                    expected: "LayerParams::F32 in an f32 model",
+                })
             }
         }
-        (
-            LayerParams::Int8 {
-                weights,
-                bias,
-                multiplier,
-                shift,
-            },
-            op,
-            Precision::Int8,
-        ) if op != Op::MaxPool => {
-            check_len(li, "weights", cout * taps * cin, weights.len())?;
-            check_len(li, "multiplier", bias.len(), multiplier.len())?;
-            check_len(li, "shift", bias.len(), shift.len())?;
+    } else {
+        let (ni, nf) = l.op.aux_params();
+        match (&l.params, m.precision) {
+            (LayerParams::Int8Aux(p), Precision::Int8) if ni > 0 => {
+                check_len(li, "parameters", ni, p.len())?
+            }
+            (LayerParams::F32Aux(p), Precision::F32) if nf > 0 => {
+                check_len(li, "parameters", nf, p.len())?
+            }
+            (LayerParams::None, Precision::Int8) if ni == 0 => {}
+            (LayerParams::None, Precision::F32) if nf == 0 => {}
+            _ => {
+                return Err(BlobError::WrongParams {
+                    layer: li,
+                    expected: "the parameters of Op::aux_params for this op and precision",
+                })
+            }
         }
-        (LayerParams::F32 { weights, .. }, op, Precision::F32) if op != Op::MaxPool => {
-            check_len(li, "weights", cout * taps * cin, weights.len())?;
-        }
-        _ => {
-            let expected = match (l.op, m.precision) {
-                (Op::MaxPool, _) => "LayerParams::None for MaxPool",
-                (_, Precision::Int8) => "LayerParams::Int8 in an int8 model",
-                _ => "LayerParams::F32 in an f32 model",
-            };
+        if l.activation != Activation::None && l.op != Op::Add {
             return Err(BlobError::WrongParams {
                 layer: li,
-                expected,
+                expected: "no activation on an op without weights other than Add",
             });
         }
     }
@@ -146,8 +184,13 @@ fn infer_layer(
             given: 0,
         });
     }
+    let full_range = !l.op.has_weights() && !matches!(l.op, Op::Add | Op::Clamp);
     let clamp = match m.precision {
-        Precision::Int8 => activation_range(l.activation, quant)?,
+        Precision::Int8 if full_range => (-128, 127),
+        Precision::Int8 => match l.clamp {
+            Some(c) => c,
+            None => activation_range(l.activation, quant)?,
+        },
         Precision::F32 => (0, 0),
     };
     let mac_rows = if l.op == Op::PointwiseMax {
@@ -188,7 +231,14 @@ pub fn infer(m: &BlobModel) -> Result<(Vec<TensorSpec>, Vec<LayerDerived>), Blob
                 input: l.input,
             });
         };
-        let (out, d) = infer_layer(m, li, l, inp)?;
+        let inp2 = match l.input2 {
+            None => None,
+            Some(i) => Some(*tensors.get(i).ok_or(BlobError::BadInput {
+                layer: li,
+                input: i,
+            })?),
+        };
+        let (out, d) = infer_layer(m, li, l, inp, inp2)?;
         tensors.push(out);
         derived.push(d);
     }

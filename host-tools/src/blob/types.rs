@@ -84,13 +84,18 @@ pub enum LayerParams {
         /// Bias per output channel.
         bias: Vec<f32>,
     },
+    /// int8 parameters of an op without weights (`Op::aux_params`: `[multiplier, shift]`
+    /// pairs of MeanPool / SumPool / Add / Concat / LeakyRelu).
+    Int8Aux(Vec<i32>),
+    /// f32 parameters of an op without weights (LeakyRelu `[alpha]`, Clamp `[lo, hi]`).
+    F32Aux(Vec<f32>),
 }
 
 impl LayerParams {
     /// Output channels implied by the bias length (0 for `None`).
     pub fn out_channels(&self) -> usize {
         match self {
-            Self::None => 0,
+            Self::None | Self::Int8Aux(_) | Self::F32Aux(_) => 0,
             Self::Int8 { bias, .. } => bias.len(),
             Self::F32 { bias, .. } => bias.len(),
         }
@@ -104,6 +109,11 @@ pub struct BlobLayer {
     pub op: Op,
     /// Tensor id it reads (0 = backbone input, `j + 1` = output of layer `j < index`).
     pub input: usize,
+    /// Second tensor id read by two-input ops (`Add`, `Concat`); `None` otherwise.
+    pub input2: Option<usize>,
+    /// int8 output clamp replacing the one derived from `activation` (a general `Clip`, or a
+    /// stand-alone `Clamp`); `None`: derived.
+    pub clamp: Option<(i32, i32)>,
     /// Fused activation. int8: the writer derives the output clamp from it and the output
     /// quantization exactly as TFLite's `CalculateActivationRangeQuantized`.
     pub activation: Activation,
@@ -121,6 +131,8 @@ impl BlobLayer {
         Self {
             op,
             input,
+            input2: None,
+            clamp: None,
             activation: Activation::None,
             conv: ConvParams::default(),
             output_quant: Quant::default(),
@@ -140,6 +152,8 @@ impl BlobLayer {
         Self {
             op,
             input,
+            input2: None,
+            clamp: None,
             activation: Activation::None,
             conv: ConvParams::default(),
             output_quant,
@@ -153,14 +167,36 @@ impl BlobLayer {
     }
     /// A max over rows (either precision).
     pub fn max_pool(input: usize) -> Self {
+        Self::param_only(Op::MaxPool, input, LayerParams::None)
+    }
+    /// A layer without weights (pools, Add, Concat, LeakyRelu, Clamp) with its parameters
+    /// (`LayerParams::None`, `Int8Aux` or `F32Aux`, per `Op::aux_params`).
+    pub fn param_only(op: Op, input: usize, params: LayerParams) -> Self {
         Self {
-            op: Op::MaxPool,
+            op,
             input,
+            input2: None,
+            clamp: None,
             activation: Activation::None,
             conv: ConvParams::default(),
             output_quant: Quant::default(),
-            params: LayerParams::None,
+            params,
         }
+    }
+    /// Sets the second input (Add, Concat).
+    pub fn with_input2(mut self, input2: usize) -> Self {
+        self.input2 = Some(input2);
+        self
+    }
+    /// Sets the int8 output quantization.
+    pub fn with_output_quant(mut self, q: Quant) -> Self {
+        self.output_quant = q;
+        self
+    }
+    /// Sets an explicit int8 output clamp.
+    pub fn with_clamp(mut self, lo: i32, hi: i32) -> Self {
+        self.clamp = Some((lo, hi));
+        self
     }
     /// Sets the fused activation.
     pub fn with_activation(mut self, activation: Activation) -> Self {

@@ -100,7 +100,7 @@ pub fn layout(m: &BlobModel) -> Result<Layout, BlobError> {
                 .layers
                 .iter()
                 .enumerate()
-                .filter(|(_, l)| l.input == t)
+                .filter(|(_, l)| l.input == t || l.input2 == Some(t))
                 .map(|(i, _)| i)
                 .max()
                 .unwrap_or(first)
@@ -166,7 +166,17 @@ fn push_array(data: &mut Vec<u8>, bytes: &[u8]) -> (usize, usize) {
     (off, bytes.len())
 }
 
-/// Serializes `m` (format version [`FORMAT_VERSION`]) and checks the result with the reader.
+/// The oldest format version that holds `m` (at most [`FORMAT_VERSION`]).
+pub fn format_version(m: &BlobModel) -> u16 {
+    m.layers
+        .iter()
+        .map(|l| l.op.min_version())
+        .max()
+        .unwrap_or(1)
+        .min(FORMAT_VERSION)
+}
+
+/// Serializes `m` (format version [`format_version`]) and checks the result with the reader.
 pub fn write(m: &BlobModel) -> Result<Vec<u8>, BlobError> {
     let lay = layout(m)?;
     let n_layers = m.layers.len();
@@ -202,14 +212,23 @@ pub fn write(m: &BlobModel) -> Result<Vec<u8>, BlobError> {
                 weights.iter().flat_map(|x| x.to_le_bytes()).collect(),
                 bias.iter().flat_map(|x| x.to_le_bytes()).collect(),
             ),
+            LayerParams::Int8Aux(p) => {
+                (Vec::new(), p.iter().flat_map(|x| x.to_le_bytes()).collect())
+            }
+            LayerParams::F32Aux(p) => {
+                (Vec::new(), p.iter().flat_map(|x| x.to_le_bytes()).collect())
+            }
         };
         let (w_off, w_len) = push_array(&mut data, &w);
         let (p_off, p_len) = push_array(&mut data, &p);
         let r = layer_table + i * LAYER_RECORD_LEN;
         records[r] = l.op.code();
         records[r + 1] = l.activation.code();
-        records[r + 2] = 1;
+        records[r + 2] = l.op.input_count();
         put_u16(&mut records, r + 4, l.input as u16);
+        if let Some(i2) = l.input2 {
+            put_u16(&mut records, r + 6, i2 as u16);
+        }
         put_u16(&mut records, r + 8, (i + 1) as u16);
         let conv = |v: usize| {
             u16::try_from(v).map_err(|_| BlobError::BadField("conv", format!("{v} > 65535")))
@@ -245,7 +264,7 @@ pub fn write(m: &BlobModel) -> Result<Vec<u8>, BlobError> {
     // Header.
     let h = &mut records;
     h[0..4].copy_from_slice(&MAGIC);
-    put_u16(h, 4, FORMAT_VERSION);
+    put_u16(h, 4, format_version(m));
     put_u16(h, 6, HEADER_LEN as u16);
     h[16] = m.precision.code();
     h[17] = m.frame_mode.code();

@@ -2,10 +2,17 @@
 
 pub mod bench;
 pub mod bench_onnx;
+pub mod convert;
+pub mod convert_lower;
+pub mod convert_spec;
+pub mod demo;
 pub mod frames;
 pub mod frames_core;
-
-use anyhow::bail;
+pub mod inspect;
+pub mod run;
+pub mod samples;
+pub mod verify;
+pub mod verify_average;
 
 use crate::cli::{Cli, Command};
 
@@ -14,12 +21,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let quiet = cli.quiet;
     match cli.command {
         Command::Frames(args) => frames::run(&args, quiet),
-        Command::Convert(_) => bail!("`convert` is not available yet in this build"),
-        Command::Inspect(_) => bail!("`inspect` is not available yet in this build"),
-        Command::Verify(_) => bail!("`verify` is not available yet in this build"),
-        Command::Run(_) => bail!("`run` is not available yet in this build"),
+        Command::Convert(args) => convert::run(&args, quiet),
+        Command::Inspect(args) => inspect::run(&args),
+        Command::Verify(args) => verify::run(&args, quiet),
+        Command::Run(args) => run::run(&args, quiet),
         Command::Bench(args) => bench::run(&args, quiet),
-        Command::Demo(_) => bail!("`demo` is not available yet in this build"),
+        Command::Demo(args) => demo::run(&args),
     }
 }
 

@@ -111,13 +111,23 @@ fn main() -> ! {
         };
         let (xi, w) = (&x[..n * cin], &l.w[..cin * cout]);
         o_ref.fill(0);
-        kernels::pointwise_i8(xi, n, w, cin, cout, &q, &mut o_ref[..n * cout]);
+        kernels::pointwise_i8_portable(xi, n, w, cin, cout, &q, &mut o_ref[..n * cout]);
         o_dsp.fill(1);
-        dsp::pointwise_i8(xi, n, w, cin, cout, &q, &mut o_dsp[..n * cout]);
+        dsp::pointwise_i8_sxtb16(xi, n, w, cin, cout, &q, &mut o_dsp[..n * cout]);
         if o_ref[..n * cout] != o_dsp[..n * cout] {
             mismatches += 1;
             println!(
-                "mismatch: drop-in pointwise n={} cin={} cout={}",
+                "mismatch: sxtb16 pointwise n={} cin={} cout={}",
+                n, cin, cout
+            );
+        }
+        o_dsp.fill(1);
+        // What the engine calls (`kernels::pointwise_i8` dispatches to `dsp::pointwise_i8`).
+        kernels::pointwise_i8(xi, n, w, cin, cout, &q, &mut o_dsp[..n * cout]);
+        if o_ref[..n * cout] != o_dsp[..n * cout] {
+            mismatches += 1;
+            println!(
+                "mismatch: grouped pointwise n={} cin={} cout={}",
                 n, cin, cout
             );
         }
@@ -135,10 +145,20 @@ fn main() -> ! {
             mismatches += 1;
             println!("pack_weights failed for cin={} cout={}", cin, cout);
         }
+        // fused with max pooling over the points
+        let (mut m_ref, mut m_dsp) = ([0i8; MAXC], [1i8; MAXC]);
+        kernels::pointwise_max_i8_portable(xi, n, w, cin, cout, &q, &mut m_ref[..cout]);
+        kernels::pointwise_max_i8(xi, n, w, cin, cout, &q, &mut m_dsp[..cout]);
+        if m_ref[..cout] != m_dsp[..cout] {
+            mismatches += 1;
+            println!("mismatch: pointwise max n={} cin={} cout={}", n, cin, cout);
+        }
         // dense = one point
-        kernels::dense_i8(&xi[..cin], w, cin, cout, &q, &mut o_ref[..cout]);
-        dsp::dense_i8(&xi[..cin], w, cin, cout, &q, &mut o_dsp[..cout]);
+        kernels::dense_i8_portable(&xi[..cin], w, cin, cout, &q, &mut o_ref[..cout]);
+        dsp::dense_i8_sxtb16(&xi[..cin], w, cin, cout, &q, &mut o_dsp[..cout]);
         let mut ok = o_ref[..cout] == o_dsp[..cout];
+        kernels::dense_i8(&xi[..cin], w, cin, cout, &q, &mut o_dsp[..cout]);
+        ok &= o_ref[..cout] == o_dsp[..cout];
         dsp::dense_i8_packed(&xi[..cin], &packed[..], cin, cout, &q, &mut o_dsp[..cout]);
         ok &= o_ref[..cout] == o_dsp[..cout];
         if !ok {
@@ -172,11 +192,17 @@ fn main() -> ! {
     };
     let macs = (n * cin * cout) as u64;
     let (xi, w) = (&x[..n * cin], &l.w[..cin * cout]);
-    let (_, portable) =
-        meter::measure(|| kernels::pointwise_i8(xi, n, w, cin, cout, &q, &mut o_ref[..n * cout]));
-    let (_, dropin) =
-        meter::measure(|| dsp::pointwise_i8(xi, n, w, cin, cout, &q, &mut o_dsp[..n * cout]));
-    let same_dropin = o_ref[..n * cout] == o_dsp[..n * cout];
+    let (_, portable) = meter::measure(|| {
+        kernels::pointwise_i8_portable(xi, n, w, cin, cout, &q, &mut o_ref[..n * cout])
+    });
+    let (_, dropin) = meter::measure(|| {
+        dsp::pointwise_i8_sxtb16(xi, n, w, cin, cout, &q, &mut o_dsp[..n * cout])
+    });
+    let mut same_dropin = o_ref[..n * cout] == o_dsp[..n * cout];
+    o_dsp.fill(0);
+    let (_, grouped) =
+        meter::measure(|| kernels::pointwise_i8(xi, n, w, cin, cout, &q, &mut o_dsp[..n * cout]));
+    same_dropin &= o_ref[..n * cout] == o_dsp[..n * cout];
     let (_, pack) = meter::measure(|| dsp::pack_weights(w, cin, cout, &mut packed[..]));
     let (_, packed_cost) = meter::measure(|| {
         dsp::pointwise_i8_packed(xi, n, &packed[..], cin, cout, &q, &mut o_dsp[..n * cout])
@@ -191,10 +217,16 @@ fn main() -> ! {
         per(portable) % 1000
     );
     println!(
-        "  dsp drop-in   {:>8} instructions  {}.{:03} per MAC",
+        "  dsp sxtb16    {:>8} instructions  {}.{:03} per MAC",
         dropin,
         per(dropin) / 1000,
         per(dropin) % 1000
+    );
+    println!(
+        "  dsp (engine)  {:>8} instructions  {}.{:03} per MAC (raw blob weights, packed per group on the stack)",
+        grouped,
+        per(grouped) / 1000,
+        per(grouped) % 1000
     );
     println!(
         "  dsp packed    {:>8} instructions  {}.{:03} per MAC (packing once: {} instructions)",

@@ -1,0 +1,1 @@
+"""Shared helpers of the shipped-model training scripts (frames, data, export)."""

@@ -1,0 +1,130 @@
+//! `equiframe convert`: ONNX backbone -> float IR -> blob layers -> (int8 quantization) ->
+//! `.eqf` blob with the frame options, schema and output kinds.
+
+use anyhow::{bail, Context};
+
+use super::convert_lower::{lower, Lowered};
+use super::convert_spec::{group_of, parse_outputs, parse_schema};
+use super::print_stdout;
+use super::samples::{self, Expect};
+use crate::blob::{self, AxisOrder, BlobModel, FrameMode, Group, Precision, Robust};
+use crate::cli::{AxisOrderArg, ConvertArgs, ModeArg, PrecisionArg};
+use crate::ir::fuse_pointwise_max;
+use crate::quantize;
+
+/// Rows a variable-length model is planned for when neither the model nor the calibration
+/// set fixes it.
+pub const DEFAULT_MAX_POINTS: usize = 1024;
+
+/// The f32 blob model of an imported backbone under the frame arguments.
+pub fn float_model(
+    args: &ConvertArgs,
+    low: &Lowered,
+    cal_points: Option<usize>,
+) -> anyhow::Result<BlobModel> {
+    let (group, dim) = group_of(args.frames);
+    let fields = parse_schema(args.schema.as_deref(), dim, low.channels, group.is_some())?;
+    let outputs = parse_outputs(args.outputs.as_deref(), dim, low.outputs)?;
+    let max_points = match (low.fixed_points, args.max_points) {
+        (Some(n), Some(m)) if n != m => {
+            bail!("--max-points {m}: the model fixes N = {n}")
+        }
+        (Some(n), _) => n,
+        (None, Some(m)) => m,
+        (None, None) => cal_points.unwrap_or(DEFAULT_MAX_POINTS),
+    };
+    if max_points == 0 {
+        bail!("--max-points must be at least 1");
+    }
+    let channels = u16::try_from(low.channels)
+        .ok()
+        .filter(|&c| usize::from(c) <= equiframe::frame::MAX_CHANNELS)
+        .with_context(|| format!("the model has {} input channels; at most 255", low.channels))?;
+    Ok(BlobModel {
+        precision: Precision::F32,
+        frame_mode: match (group, args.mode) {
+            (None, _) => FrameMode::None,
+            (Some(_), ModeArg::Average) => FrameMode::Average,
+            (Some(_), ModeArg::Canonical) => FrameMode::Canonical,
+        },
+        group: group.unwrap_or(Group::O3),
+        axis_order: match args.axis_order {
+            AxisOrderArg::Descending => AxisOrder::Descending,
+            AxisOrderArg::Ascending => AxisOrder::Ascending,
+        },
+        robust: if args.robust {
+            Robust::Average
+        } else {
+            Robust::Off
+        },
+        degenerate_gap: 0.01,
+        dim,
+        channels,
+        fields,
+        max_points: max_points as u32,
+        fixed_points: low.fixed_points.is_some(),
+        input_quant: blob::Quant::default(),
+        outputs,
+        layers: low.layers.clone(),
+    })
+}
+
+/// Runs `convert`.
+pub fn run(args: &ConvertArgs, quiet: bool) -> anyhow::Result<()> {
+    let imported =
+        crate::onnx::load(&args.model).with_context(|| format!("{}", args.model.display()))?;
+    let mut graph = imported.graph;
+    fuse_pointwise_max(&mut graph);
+    let low = lower(&graph).with_context(|| format!("{}", args.model.display()))?;
+    if args.precision == PrecisionArg::Int8 && args.calibration.is_none() {
+        bail!("--precision int8 needs --calibration CAL.npy (raw float32 inputs (B,N,C), not canonicalized), or use --precision f32");
+    }
+    let cal = match &args.calibration {
+        Some(p) => Some(samples::read(
+            p,
+            "--calibration",
+            Expect {
+                channels: low.channels,
+                fixed: low.fixed_points,
+                max: args.max_points.unwrap_or(usize::MAX),
+            },
+        )?),
+        None => None,
+    };
+    let fmodel = float_model(args, &low, cal.as_ref().map(|c| c.points))?;
+    let (model, report) = match (args.precision, &cal) {
+        (PrecisionArg::F32, _) => (fmodel, None),
+        (PrecisionArg::Int8, Some(cal)) => {
+            let q = quantize::quantize(&fmodel, &low.names, cal, quiet)?;
+            (q.model.clone(), Some(q))
+        }
+        (PrecisionArg::Int8, None) => unreachable!("checked above"),
+    };
+    let bytes = blob::write(&model).map_err(|e| anyhow::anyhow!("writing the blob: {e}"))?;
+    std::fs::write(&args.output, &bytes)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    let lay = blob::layout(&model).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let frames = match model.frame_mode {
+        FrameMode::Average => model.group.frame_count(),
+        _ => 1,
+    };
+    if let Some(r) = &report {
+        print_stdout(&r.table())?;
+    }
+    print_stdout(&format!(
+        "wrote {}: {} layers, {} precision, {} frames ({:?}), flash {} bytes, arena {} bytes, {} MACs per frame, {} per inference",
+        args.output.display(),
+        model.layers.len(),
+        match model.precision {
+            Precision::Int8 => "int8",
+            Precision::F32 => "f32",
+        },
+        frames,
+        model.frame_mode,
+        bytes.len(),
+        lay.arena_bytes,
+        lay.macs_per_frame,
+        lay.macs_per_frame * frames as u64,
+    ))?;
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! `equiframe run`: a blob evaluated on a batch of raw inputs, one engine call per sample
+//! (samples spread over threads), outputs after frame averaging and dequantization.
+
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context};
+use rayon::prelude::*;
+
+use super::print_stdout;
+use super::samples::{self, Expect, Samples};
+use crate::blob::AlignedBuf;
+use crate::cli::{BackendArg, RunArgs};
+use crate::npy::NpyArray;
+use equiframe::batch::{Backend, Batch, BatchError, Threads};
+use equiframe::model::{Model, PointsMode};
+
+/// Reads and validates a blob file (kept aligned in memory).
+pub fn load_blob(path: &Path) -> anyhow::Result<AlignedBuf> {
+    let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+    let buf = AlignedBuf::from_slice(&bytes);
+    Model::from_bytes(buf.as_bytes())
+        .map_err(|e| anyhow!("{}: not a valid model blob: {e}", path.display()))?;
+    Ok(buf)
+}
+
+/// What `model` accepts as input.
+pub fn expect(model: &Model<'_>) -> Expect {
+    Expect {
+        channels: model.input_channels(),
+        fixed: (model.points_mode() == PointsMode::Fixed).then(|| model.max_points()),
+        max: model.max_points(),
+    }
+}
+
+/// Runs the engine on every sample; `threads` = worker count (`None`: all cores).
+pub fn run_batch(
+    model: &Model<'_>,
+    x: &Samples,
+    threads: Option<usize>,
+    quiet: bool,
+) -> anyhow::Result<Vec<f32>> {
+    let k = model.output_len();
+    let mut out = vec![0.0f32; x.batch * k];
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .context("starting the worker threads")?;
+    let pb = crate::progress::bar(x.batch as u64, "run", quiet || x.batch < 64);
+    let res: anyhow::Result<()> = pool.install(|| {
+        out.par_chunks_mut(k).enumerate().try_for_each_init(
+            || AlignedBuf::from_slice(&vec![0u8; model.arena_bytes()]),
+            |arena, (b, y)| {
+                model
+                    .run(x.sample(b), arena.as_bytes_mut(), y)
+                    .map_err(|e| anyhow!("sample {b}: {e}"))?;
+                pb.inc(1);
+                Ok(())
+            },
+        )
+    });
+    pb.finish_and_clear();
+    res?;
+    Ok(out)
+}
+
+/// The batch backend of a command-line backend (`scalar` maps to the scalar batch kernels;
+/// `run --backend scalar` itself calls the engine per sample).
+pub fn batch_backend(b: BackendArg) -> Backend {
+    match b {
+        BackendArg::Scalar => Backend::Scalar,
+        BackendArg::Simd => Backend::simd(),
+        BackendArg::Cuda => Backend::Cuda,
+    }
+}
+
+/// Runs the batch API (`equiframe::batch`) with `backend` over every sample, in chunks so
+/// the progress bar moves; int8 outputs are bit-identical to [`run_batch`].
+pub fn run_backend(
+    model: Model<'_>,
+    backend: Backend,
+    x: &Samples,
+    threads: Option<usize>,
+    quiet: bool,
+) -> anyhow::Result<Vec<f32>> {
+    let k = model.output_len();
+    let batch =
+        Batch::new(model, backend).map_err(|e| anyhow!("backend {}: {e}", backend.name()))?;
+    let threads = threads.map_or(Threads::All, Threads::Count);
+    let mut out = vec![0.0f32; x.batch * k];
+    let per = x.points * x.channels;
+    let chunk = 256;
+    let pb = crate::progress::bar(x.batch as u64, "run", quiet || x.batch < 64);
+    for (i, y) in out.chunks_mut(chunk * k).enumerate() {
+        let b0 = i * chunk;
+        let nb = y.len() / k;
+        let xs = x
+            .data
+            .get(b0 * per..(b0 + nb) * per)
+            .ok_or_else(|| anyhow!("input shorter than its shape"))?;
+        batch.run(xs, nb, threads, y).map_err(|e| match e {
+            BatchError::Sample { index, error } => anyhow!("sample {}: {error}", b0 + index),
+            other => anyhow!("backend {}: {other}", backend.name()),
+        })?;
+        pb.inc(nb as u64);
+    }
+    pb.finish_and_clear();
+    Ok(out)
+}
+
+/// Runs `run`.
+pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<()> {
+    if args.threads == Some(0) {
+        bail!("--threads must be at least 1");
+    }
+    let buf = load_blob(&args.model)?;
+    let model = Model::from_bytes(buf.as_bytes()).map_err(|e| anyhow!("{e}"))?;
+    let x = samples::read(&args.input, "--input", expect(&model))?;
+    let y = match args.backend {
+        BackendArg::Scalar => run_batch(&model, &x, args.threads, quiet)?,
+        other => run_backend(model, batch_backend(other), &x, args.threads, quiet)?,
+    };
+    let k = model.output_len();
+    NpyArray::from_f32(vec![x.batch, k], y)
+        .map_err(|e| anyhow!("{e}"))?
+        .write(&args.output)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    print_stdout(&format!(
+        "wrote {}: ({}, {}) outputs of {} samples of ({}, {})",
+        args.output.display(),
+        x.batch,
+        k,
+        x.batch,
+        x.points,
+        x.channels
+    ))
+}

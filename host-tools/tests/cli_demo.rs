@@ -1,0 +1,47 @@
+//! `equiframe demo --quick`: runs end to end, reports exact permutation invariance and int8
+//! rotation invariance within 1 LSB, and writes the three SVG pictures.
+
+mod cli_common;
+
+use cli_common::{assert_one_line_error, equiframe};
+
+#[test]
+fn demo_runs_and_reports_invariance() {
+    let dir = tempfile::tempdir().unwrap();
+    let plot = dir.path().join("pics");
+    let (rc, out, err) = equiframe(&["demo", "--quick", "--plot", plot.to_str().unwrap()]);
+    assert_eq!(rc, 0, "stderr: {err}");
+    assert!(out.contains("bit-identical (int8 and f32): yes"), "{out}");
+    let int8 = out
+        .lines()
+        .find(|l| l.contains("int8 O(3) x8"))
+        .expect("int8 PointNet row");
+    let lsb: f32 = int8
+        .split_whitespace()
+        .zip(int8.split_whitespace().skip(1))
+        .find(|(_, unit)| *unit == "LSB")
+        .map(|(v, _)| v.parse().unwrap())
+        .expect("invariance in LSB");
+    assert!(lsb <= 1.0, "int8 invariance {lsb} LSB > 1 LSB: {int8}");
+    for name in [
+        "frames.svg",
+        "invariance_vs_gap.svg",
+        "quantization_error.svg",
+    ] {
+        let svg = std::fs::read_to_string(plot.join(name)).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("</svg>"), "{name}");
+        assert!(svg.len() > 2000, "{name} is nearly empty");
+    }
+}
+
+#[test]
+fn demo_plot_into_a_file_path_is_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f");
+    std::fs::write(&file, b"x").unwrap();
+    assert_one_line_error(
+        &["demo", "--quick", "--plot", file.to_str().unwrap()],
+        1,
+        &["creating", "f"],
+    );
+}
