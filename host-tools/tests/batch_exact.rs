@@ -272,3 +272,20 @@ fn a_refused_sample_is_named_by_index() {
         }
     }
 }
+
+/// The FA-PointNet widths (64 and 128 channels: whole SIMD blocks, the four-point kernels and
+/// the fused requantization) with point counts that leave every tail length.
+#[test]
+fn fa_pointnet_widths_match_the_engine() {
+    let outs = vec![OutputSpec::new(OutputKind::Invariant, 8)];
+    let m = random_pointnet(&[3, 64, 64, 128], &[64, 8], 67, outs, 21);
+    let mut r = Rng(22);
+    let cal: Vec<Vec<f32>> = (0..4)
+        .map(|_| samples(&mut r, 1, 67, 3, false, false))
+        .collect();
+    let blob = AlignedBuf::from_slice(&write(&quantize(&m, &cal)).unwrap());
+    for n in [64, 65, 66, 67] {
+        let x = samples(&mut r, 3, n, 3, false, true);
+        check(&blob, &x, 3).unwrap();
+    }
+}

@@ -31,8 +31,13 @@
 //!
 //! and the worker threads ([`Threads`]; more than one needs the feature `rayon`, samples are
 //! distributed over a rayon pool, each worker keeps its own scratch for all its samples).
+//! A command line maps `--backend scalar|simd|cuda` to `Backend::Scalar`, [`Backend::simd()`]
+//! and `Backend::Cuda`, and `--threads N` to `Threads::Count(N)` (none given: `Threads::All`);
+//! [`Backend::name`] names what actually ran.
 //!
-//! Work reused: weights are packed once per [`Batch`] (not per sample or frame); each
+//! Work reused: weights are packed and requantization constants prepared once per [`Batch`]
+//! (not per sample or frame; the AVX-512 VNNI kernel runs four points x 64 channels per
+//! register block and requantizes from the registers); each
 //! worker's tensors and scratch are allocated once; per sample the canonical coordinates in
 //! the first frame are computed (and quantized for both signs) once, and every frame that
 //! differs from it only by axis signs -- all frames of a plain set -- is written by sign

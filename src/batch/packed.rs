@@ -81,6 +81,26 @@ impl PackedI8 {
         self.weights.accumulate(x, n, cin, cout, acc)
     }
 
+    /// The whole int8 pointwise layer (`n x cin` to `n x cout`) with the requantization fused
+    /// into the accumulation where the backend has it (AVX-512 VNNI, `cout` a multiple of
+    /// 64); `false` when nothing was written (the caller then accumulates and requantizes).
+    pub(crate) fn pointwise(
+        &self,
+        q: &QParams,
+        x: &[i8],
+        n: usize,
+        cin: usize,
+        cout: usize,
+        out: &mut [i8],
+    ) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if let (Weights::Vnni { w, corr, .. }, Some(rq)) = (&self.weights, &self.rq) {
+            return vnni::pointwise_prepacked(x, n, w, corr, cin, cout, rq, q, out);
+        }
+        let _ = (q, x, n, cin, cout, out);
+        false
+    }
+
     /// Requantizes rows of accumulators into `out` with the prepared constants; `false` when
     /// nothing was written (the caller then uses [`super::simd::requantize_rows`]).
     pub(crate) fn requantize(&self, q: &QParams, acc: &[i32], out: &mut [i8]) -> bool {

@@ -59,6 +59,11 @@ impl Requant {
         })
     }
 
+    /// The 16-channel blocks (bias, multiplier, left shift, right shift).
+    pub(crate) fn blocks16(&self) -> &[[[i32; 16]; 4]] {
+        &self.blocks16
+    }
+
     /// Rows of `acc` (`cout` each) to int8 in `out`; `false` (nothing written) without AVX2.
     pub(crate) fn rows(&self, q: &QParams, acc: &[i32], out: &mut [i8]) -> bool {
         if !std::is_x86_feature_detected!("avx2") || !q.covers(self.cout) {
@@ -136,6 +141,21 @@ impl Requant {
         }
     }
 
+    /// One block of sixteen requantized lanes (AVX-512), clamped to the output range.
+    #[target_feature(enable = "avx512f,avx512bw")]
+    pub(crate) fn block16(&self, k: &[[i32; 16]; 4], acc: __m512i) -> __m512i {
+        // SAFETY: each array is exactly 16 int32 (64 bytes); unaligned loads.
+        let ld = |v: &[i32; 16]| unsafe { _mm512_loadu_si512(v.as_ptr().cast()) };
+        let v = _mm512_add_epi32(acc, ld(&k[0]));
+        let v = _mm512_sllv_epi32(v, ld(&k[2]));
+        let v = rdbpot16(srdhm16(v, ld(&k[1])), ld(&k[3]));
+        let v = _mm512_add_epi32(v, _mm512_set1_epi32(self.zp));
+        _mm512_min_epi32(
+            _mm512_max_epi32(v, _mm512_set1_epi32(self.lo)),
+            _mm512_set1_epi32(self.hi),
+        )
+    }
+
     #[target_feature(enable = "avx512f,avx512bw")]
     fn rows_avx512(&self, q: &QParams, acc: &[i32], out: &mut [i8]) {
         let full = self.blocks16.len() * 16;
@@ -197,7 +217,7 @@ impl Requant {
 
 /// gemmlowp `SaturatingRoundingDoublingHighMul` on 16 lanes (as `simd_avx2::srdhm`).
 #[target_feature(enable = "avx512f")]
-fn srdhm16(a: __m512i, b: __m512i) -> __m512i {
+pub(crate) fn srdhm16(a: __m512i, b: __m512i) -> __m512i {
     let nudge = _mm512_set1_epi64(1 << 30);
     let even = _mm512_add_epi64(_mm512_mul_epi32(a, b), nudge);
     let odd = _mm512_add_epi64(
@@ -217,7 +237,7 @@ fn srdhm16(a: __m512i, b: __m512i) -> __m512i {
 
 /// gemmlowp `RoundingDivideByPOT` on 16 lanes, exponents in `0..=31`.
 #[target_feature(enable = "avx512f")]
-fn rdbpot16(x: __m512i, e: __m512i) -> __m512i {
+pub(crate) fn rdbpot16(x: __m512i, e: __m512i) -> __m512i {
     let one = _mm512_set1_epi32(1);
     let mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, e), one);
     let rem = _mm512_and_si512(x, mask);

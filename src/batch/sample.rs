@@ -280,6 +280,9 @@ fn layer_i8_fast(
     let yi: &mut [i8] = bytemuck::cast_slice_mut(y);
     match l.op {
         Op::Pointwise => {
+            if pk.pointwise(&q, xi, d.rows, d.cin, d.cout, yi) {
+                return;
+            }
             let acc = grown(s.acc32, d.rows * d.cout);
             if !pk.accumulate(xi, d.rows, d.cin, d.cout, acc) {
                 return layer_i8(l, d, zp_in, zp_out, x, y);

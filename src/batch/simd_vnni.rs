@@ -5,6 +5,9 @@
 
 use core::arch::x86_64::*;
 
+use super::requant_avx2::Requant;
+use crate::kernels::QParams;
+
 /// Weights repacked for VNNI: `(cin/4) x coutp x 4` int8, zero-padded (`coutp` = `cout`
 /// rounded up to 16), plus the per-channel correction `-128 * sum(w[c])`.
 pub(crate) fn pack(w: &[i8], cin: usize, cout: usize) -> (Vec<i8>, Vec<i32>, usize) {
@@ -150,6 +153,89 @@ fn accumulate_packed(
     }
 }
 
+/// Safe entry of the fused layer: accumulation and requantization of four points at a time
+/// straight from the registers into int8 `out` (`n x cout`), for `cout` a multiple of 64; the
+/// last `n % 4` points go through [`accumulate_prepacked`] and `rq.rows`. `false` (nothing
+/// written) when the CPU lacks VNNI or a shape does not fit.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn pointwise_prepacked(
+    x: &[i8],
+    n: usize,
+    wp: &[i8],
+    corr: &[i32],
+    cin: usize,
+    cout: usize,
+    rq: &Requant,
+    q: &QParams,
+    out: &mut [i8],
+) -> bool {
+    let ok = supported()
+        && cin > 0
+        && cout.is_multiple_of(64)
+        && rq.blocks16().len() * 16 == cout
+        && n.checked_mul(cin).is_some_and(|l| x.len() >= l)
+        && n.checked_mul(cout).is_some_and(|l| out.len() >= l);
+    if !ok {
+        return false;
+    }
+    let cin4 = cin.div_ceil(4);
+    let mut x4 = vec![0i32; 4 * cin4];
+    let whole = n / 4;
+    for (xs, o4) in x
+        .chunks_exact(4 * cin)
+        .zip(out.chunks_exact_mut(4 * cout))
+        .take(whole)
+    {
+        for (xr, qd) in xs.chunks_exact(cin).zip(x4.chunks_exact_mut(cin4)) {
+            biased_quads(xr, qd);
+        }
+        for g in (0..cout).step_by(64) {
+            // SAFETY: AVX-512 F/BW/VNNI support was checked above; the callee bounds-checks
+            // every slice access.
+            unsafe { block4x4_requant(&x4, cin4, wp, corr, cout, g, rq, o4) };
+        }
+    }
+    let tail = n - 4 * whole;
+    if tail > 0 {
+        let mut acc = vec![0i32; tail * cout];
+        let (xt, ot) = (
+            &x[4 * whole * cin..n * cin],
+            &mut out[4 * whole * cout..n * cout],
+        );
+        return accumulate_prepacked(xt, tail, wp, corr, cin, cout, cout, &mut acc)
+            && rq.rows(q, &acc, ot);
+    }
+    true
+}
+
+/// [`block4x4`] with the requantization fused: 64 channels of four points written as int8.
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn block4x4_requant(
+    x4: &[i32],
+    cin4: usize,
+    wp: &[i8],
+    corr: &[i32],
+    cout: usize,
+    g: usize,
+    rq: &Requant,
+    out: &mut [i8],
+) {
+    let a = block4x4_regs(x4, cin4, wp, corr, cout, g);
+    for (p, ap) in a.iter().enumerate() {
+        for (k, ak) in ap.iter().enumerate() {
+            let (Some(blk), o) = (rq.blocks16().get(g / 16 + k), p * cout + g + 16 * k) else {
+                return;
+            };
+            let v = _mm512_cvtepi32_epi8(rq.block16(blk, *ak));
+            if let Some(dst) = out.get_mut(o..o + 16) {
+                // SAFETY: `dst` is exactly 16 bytes; `storeu` has no alignment requirement.
+                unsafe { _mm_storeu_si128(dst.as_mut_ptr().cast(), v) };
+            }
+        }
+    }
+}
+
 /// The int8 row `xr` as little-endian quads biased to unsigned (`x ^ 0x80`); a partial tail
 /// quad is padded (padded inputs meet zero weights, so any value works).
 fn biased_quads(xr: &[i8], xq: &mut [i32]) {
@@ -166,18 +252,16 @@ fn biased_quads(xr: &[i8], xq: &mut [i32]) {
 }
 
 /// Four points (`x4`: their quads, point after point) times 64 output channels from `g`:
-/// 16 accumulators, each 64-byte weight load used four times. `rows` holds the four points'
-/// accumulator rows (`coutp` each, `cout == coutp`).
+/// 16 accumulators, each 64-byte weight load used four times.
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-fn block4x4(
+fn block4x4_regs(
     x4: &[i32],
     cin4: usize,
     wp: &[i8],
     corr: &[i32],
     coutp: usize,
     g: usize,
-    rows: &mut [i32],
-) {
+) -> [[__m512i; 4]; 4] {
     let mut a = [[_mm512_setzero_si512(); 4]; 4];
     for k in 0..4 {
         if let Some(c) = corr.get(g + 16 * k..g + 16 * k + 16) {
@@ -191,7 +275,7 @@ fn block4x4(
     for i in 0..cin4 {
         let base = (i * coutp + g) * 4;
         let Some(ws) = wp.get(base..base + 256) else {
-            return;
+            return a;
         };
         // SAFETY: `ws` holds 256 bytes, so the four 64-byte loads are in bounds; `loadu` has
         // no alignment requirement.
@@ -205,7 +289,7 @@ fn block4x4(
         };
         for (p, ap) in a.iter_mut().enumerate() {
             let Some(&xv) = x4.get(p * cin4 + i) else {
-                return;
+                return a;
             };
             let xb = _mm512_set1_epi32(xv);
             for (ak, &wk) in ap.iter_mut().zip(&w) {
@@ -213,6 +297,21 @@ fn block4x4(
             }
         }
     }
+    a
+}
+
+/// Four points times 64 channels from `g`, stored as int32 rows (`coutp` each).
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn block4x4(
+    x4: &[i32],
+    cin4: usize,
+    wp: &[i8],
+    corr: &[i32],
+    coutp: usize,
+    g: usize,
+    rows: &mut [i32],
+) {
+    let a = block4x4_regs(x4, cin4, wp, corr, coutp, g);
     for (p, ap) in a.iter().enumerate() {
         for (k, ak) in ap.iter().enumerate() {
             let o = p * coutp + g + 16 * k;

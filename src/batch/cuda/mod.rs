@@ -16,9 +16,10 @@
 //! - host: dequantization and the frame averaging with the engine's code.
 //!
 //! Supported: int8 blobs, full averaging or no frames, plain frame sets (robust mode off),
-//! pointwise / pointwise-max / dense / max-pool layers. Status: compiled and tested on
-//! machines without a GPU only (where the tests report themselves skipped); not yet run on a
-//! device -- `scripts/gpu-check.sh` runs the tests and the benchmark on one.
+//! pointwise / pointwise-max / dense / max-pool layers (other layers: `BackendUnavailable`).
+//! Status: compiled and tested on machines without a GPU only (where the tests report
+//! themselves skipped); not yet run on a device -- `scripts/gpu-check.sh` runs the tests and
+//! the benchmark on one.
 
 mod kernels;
 
@@ -418,8 +419,7 @@ impl Gpu {
                     unsafe { b.launch(self.launch1(r * l.cout)) }.map_err(cuda_err)?;
                 }
             }
-            Op::Conv1d => return Err(unavailable("conv1d layers are not on the GPU")),
-            _ => return Err(unavailable("this layer type is not on the GPU")),
+            other => return Err(unavailable(format!("{other:?} layers are not on the GPU"))),
         }
         Ok(())
     }
@@ -610,7 +610,13 @@ fn check_model(model: &Model<'_>) -> Result<(), BatchError> {
     if model.robust() != Robust::Off {
         return Err(unavailable("robust frames are not on the GPU"));
     }
-    if let Some(l) = model.layers().find(|l| l.op == Op::Conv1d) {
+    let on_gpu = |op| {
+        matches!(
+            op,
+            Op::Pointwise | Op::PointwiseMax | Op::Dense | Op::MaxPool
+        )
+    };
+    if let Some(l) = model.layers().find(|l| !on_gpu(l.op)) {
         return Err(unavailable(format!("{:?} layers are not on the GPU", l.op)));
     }
     Ok(())
