@@ -153,14 +153,15 @@ fn check(
     Ok(n)
 }
 
-/// The frames of one input: a whole set, or a single frame.
-// One value per run on the stack; there is no heap to box the set into.
+/// The frames of one input: a whole set, or a single frame (batch evaluation).
+#[cfg(feature = "std")]
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Frames {
     Set(FrameSet),
     One(Frame),
 }
 
+#[cfg(feature = "std")]
 impl Frames {
     pub(crate) fn as_slice(&self) -> &[Frame] {
         match self {
@@ -170,24 +171,16 @@ impl Frames {
     }
 }
 
-fn frame_set(model: &Model<'_>, input: &[f32]) -> Result<FrameSet, FrameError> {
-    let schema = model.schema();
-    let opts = model.frame_options();
-    match moments::exact_moments(&schema, input) {
-        Some(m) => FrameSet::from_moments(&m, &opts),
-        // Empty / non-finite / no geometric field: the frame module names the problem.
-        None => schema.frame_set(input, &opts),
-    }
-}
-
-/// The frames of one checked sample, per the blob's frame mode; fills the report's spectrum.
-pub(crate) fn frames(
+/// The single frame of a checked sample when the blob's mode needs no set (mode none, or a
+/// canonical frame whose sign is decided); `None` when the whole set is needed (a canonical
+/// frame that falls back is recorded in the report).
+fn single_frame(
     model: &Model<'_>,
     input: &[f32],
     report: &mut RunReport,
-) -> Result<Frames, RunError> {
-    let set = match model.frame_mode() {
-        FrameMode::None => return Ok(Frames::One(Frame::IDENTITY)),
+) -> Result<Option<Frame>, RunError> {
+    match model.frame_mode() {
+        FrameMode::None => Ok(Some(Frame::IDENTITY)),
         FrameMode::Canonical => {
             match model
                 .schema()
@@ -195,21 +188,53 @@ pub(crate) fn frames(
             {
                 Ok(mut f) => {
                     f.weight = 1.0;
-                    return Ok(Frames::One(f));
+                    Ok(Some(f))
                 }
                 Err(FrameError::AmbiguousSign { .. } | FrameError::Degenerate { .. }) => {
                     report.canonical_fallback = true;
-                    frame_set(model, input)?
+                    Ok(None)
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => Err(e.into()),
             }
         }
-        FrameMode::Average => frame_set(model, input)?,
-    };
+        FrameMode::Average => Ok(None),
+    }
+}
+
+/// Fills `set` in place with the frame set of a checked sample (exact integer moments where
+/// the schema allows) and the report's spectrum.
+fn fill_set(
+    model: &Model<'_>,
+    input: &[f32],
+    report: &mut RunReport,
+    set: &mut FrameSet,
+) -> Result<(), RunError> {
+    let schema = model.schema();
+    let opts = model.frame_options();
+    match moments::exact_moments(&schema, input) {
+        Some(m) => set.rebuild(&m, &opts)?,
+        // Empty / non-finite / no geometric field: the frame module names the problem.
+        None => set.rebuild(&schema.moments(input, None)?, &opts)?,
+    }
     report.eigenvalues = set.eigenvalues();
     report.rel_gap = set.rel_gap();
     report.degenerate = set.is_degenerate();
     report.robust = set.is_robust();
+    Ok(())
+}
+
+/// The frames of one checked sample, per the blob's frame mode; fills the report's spectrum.
+#[cfg(feature = "std")]
+pub(crate) fn frames(
+    model: &Model<'_>,
+    input: &[f32],
+    report: &mut RunReport,
+) -> Result<Frames, RunError> {
+    if let Some(f) = single_frame(model, input, report)? {
+        return Ok(Frames::One(f));
+    }
+    let mut set = FrameSet::placeholder(model.group());
+    fill_set(model, input, report, &mut set)?;
     Ok(Frames::Set(set))
 }
 
@@ -261,7 +286,39 @@ pub fn run(
         points: n,
         ..RunReport::default()
     };
-    let frames = frames(model, input, &mut report)?;
+    match single_frame(model, input, &mut report)? {
+        Some(f) => average_over(model, input, n, &[f], arena, output, &mut report)?,
+        None => run_set(model, input, n, arena, output, &mut report)?,
+    }
+    Ok(report)
+}
+
+/// The whole-set path of [`run`], kept out of line so that models without a set (mode none,
+/// decided canonical frames) do not reserve the set's stack.
+#[inline(never)]
+fn run_set(
+    model: &Model<'_>,
+    input: &[f32],
+    n: usize,
+    arena: &mut [u8],
+    output: &mut [f32],
+    report: &mut RunReport,
+) -> Result<(), RunError> {
+    let mut set = FrameSet::placeholder(model.group());
+    fill_set(model, input, report, &mut set)?;
+    average_over(model, input, n, set.frames(), arena, output, report)
+}
+
+/// Runs the backbone once per frame and writes the averaged outputs.
+fn average_over(
+    model: &Model<'_>,
+    input: &[f32],
+    n: usize,
+    frames: &[Frame],
+    arena: &mut [u8],
+    output: &mut [f32],
+    report: &mut RunReport,
+) -> Result<(), RunError> {
     let parts = arena::split(model, arena).ok_or(RunError::Layout { layer: 0 })?;
     let (region, acc, row) = (parts.tensors, parts.acc, parts.row);
     acc.fill(0.0);
@@ -274,7 +331,7 @@ pub fn run(
         .ok_or(RunError::Layout { layer: 0 })?;
     let out_start = out_t.offset as usize;
     let (oscale, ozp) = model.output_quant();
-    for frame in frames.as_slice() {
+    for frame in frames {
         let t0_bytes = region
             .get_mut(t0_range.clone())
             .ok_or(RunError::Layout { layer: 0 })?;
@@ -303,5 +360,5 @@ pub fn run(
         report.frames_evaluated += 1;
     }
     average::finish(model, acc, output);
-    Ok(report)
+    Ok(())
 }

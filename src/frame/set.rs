@@ -142,19 +142,6 @@ pub struct FrameSet {
 }
 
 impl FrameSet {
-    /// An empty set (internal building block).
-    pub(crate) fn empty(group: Group, spectrum: &Spectrum, degenerate: bool) -> Self {
-        Self {
-            frames: [Frame::IDENTITY; MAX_FRAMES],
-            len: 0,
-            eigenvalues: spectrum.values,
-            rel_gap: spectrum.rel_gap,
-            degenerate,
-            robust: false,
-            group,
-        }
-    }
-
     /// Adds a frame (ignored when full; weights are fixed by `finish`).
     pub(crate) fn push(&mut self, f: Frame) {
         if let Some(slot) = self.frames.get_mut(self.len) {
@@ -174,6 +161,30 @@ impl FrameSet {
 
     /// Builds the set for `opts` from centred or uncentred moments.
     pub fn from_moments(m: &Moments, opts: &FrameOptions) -> Result<Self, FrameError> {
+        let mut set = Self::placeholder(opts.group);
+        set.rebuild(m, opts)?;
+        Ok(set)
+    }
+
+    /// An empty set of `group` with a zero spectrum, to be filled by
+    /// [`rebuild`](Self::rebuild) (one set in place instead of one per call: the set is
+    /// several kilobytes, which matters on a microcontroller's stack).
+    pub fn placeholder(group: Group) -> Self {
+        Self {
+            frames: [Frame::IDENTITY; MAX_FRAMES],
+            len: 0,
+            eigenvalues: [0.0; 3],
+            rel_gap: 0.0,
+            degenerate: false,
+            robust: false,
+            group,
+        }
+    }
+
+    /// [`from_moments`](Self::from_moments) in place: replaces this set's frames and spectrum.
+    /// On an error the set is left empty.
+    pub fn rebuild(&mut self, m: &Moments, opts: &FrameOptions) -> Result<(), FrameError> {
+        self.len = 0;
         if m.dim != opts.group.dim() {
             return Err(FrameError::GroupDim {
                 group_dim: opts.group.dim(),
@@ -182,22 +193,26 @@ impl FrameSet {
         }
         let spectrum = Spectrum::of(m, opts.order);
         let degenerate = spectrum.rel_gap < opts.degenerate_gap;
-        let mut set = Self::empty(opts.group, &spectrum, degenerate);
+        self.eigenvalues = spectrum.values;
+        self.rel_gap = spectrum.rel_gap;
+        self.degenerate = degenerate;
+        self.robust = false;
+        self.group = opts.group;
         let base = base_axes(&spectrum.axes, opts.group);
         let robust = degenerate && opts.robust == Robust::Average;
         if robust {
             robust::push_robust(
-                &mut set,
+                self,
                 base,
                 m.origin,
                 opts.group,
                 spectrum.degenerate_pairs(opts.degenerate_gap),
             );
         } else {
-            push_signs(&mut set, base, m.origin, opts.group);
+            push_signs(self, base, m.origin, opts.group);
         }
-        set.finish(robust);
-        Ok(set)
+        self.finish(robust);
+        Ok(())
     }
 
     /// The frames (never empty for a set built by this module).
