@@ -55,7 +55,7 @@ qemu_run() {
 }
 
 # The committed golden outputs must be what the desktop computes now (same Rust code).
-echo "== desktop golden outputs (host-gen --check)"
+echo "[${SECONDS}s] == desktop golden outputs (host-gen --check)"
 if (cd "$FW/host-gen" && cargo run --release --quiet -- --check) >"$LOG/host-gen.log" 2>&1; then
     while read -r name; do pass "host-gen/$name"; done < <(grep '^PASS ' "$LOG/host-gen.log" | cut -c6-)
 else
@@ -63,7 +63,7 @@ else
     grep -q '^FAIL ' "$LOG/host-gen.log" || { fail host-gen "build or run failed"; tail -n 30 "$LOG/host-gen.log"; }
 fi
 
-echo "== QEMU mps2-an386: $(qemu-system-arm --version | head -n 1)"
+echo "[${SECONDS}s] == QEMU mps2-an386: $(qemu-system-arm --version | head -n 1)"
 for t in thumbv7em-none-eabihf thumbv6m-none-eabi; do
     case $t in thumbv7em*) core=m4f ;; *) core=m0plus ;; esac
     qemu_run "$core/calibrate" "$t" calibrate
@@ -74,7 +74,7 @@ for t in thumbv7em-none-eabihf thumbv6m-none-eabi; do
 done
 qemu_run m4f/dsp thumbv7em-none-eabihf dsp
 
-echo "== IMU driver (host, embedded-hal-mock)"
+echo "[${SECONDS}s] == IMU driver (host, embedded-hal-mock)"
 if (cd "$FW/imu-driver" && cargo test --quiet) >"$LOG/imu-driver.log" 2>&1; then
     n=$(grep -E '^test result' "$LOG/imu-driver.log" | sed -E 's/.* ([0-9]+) passed.*/\1/' | paste -sd+ - | bc)
     passed=$((passed + n)); echo "PASS imu-driver: $n tests"
@@ -82,19 +82,20 @@ else
     fail imu-driver "cargo test failed"; tail -n 30 "$LOG/imu-driver.log"
 fi
 
-echo "== board example (STM32F411 black pill, build only)"
+echo "[${SECONDS}s] == board example (STM32F411 black pill, build only)"
 if (cd "$FW/board" && cargo build --release --quiet) >"$LOG/board.log" 2>&1; then
     pass "board/build"
 else
     fail board/build; tail -n 30 "$LOG/board.log"
 fi
 
-echo "== footprint (llvm-size; Cortex-M4F, opt-level s, LTO; bytes)"
+echo "[${SECONDS}s] == footprint (llvm-size; Cortex-M4F, opt-level s, LTO; bytes)"
 if bash "$FW/footprint/size.sh" >"$LOG/footprint.log" 2>&1; then
     sed 's/^/  /' "$LOG/footprint.log"; pass footprint
 else
     sed 's/^/  /' "$LOG/footprint.log"; fail footprint "a footprint firmware failed to build or run"
 fi
 
+echo "[${SECONDS}s] done"
 echo "firmware: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

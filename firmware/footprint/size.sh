@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Footprint table: builds the footprint firmwares (Cortex-M4F, opt-level "s", LTO, panic=abort)
-# with the engine (`Model::run`) and with the lean runner (feature `lean`), runs each once under
-# QEMU (it must exit 0), and prints llvm-size's text / data / bss with text split into the
-# embedded model blob (weights, biases, requantization tables, header) and the runtime code.
+# with the engine (`Model::run`) and with the lean runner (feature `lean`), runs each under QEMU
+# (it must exit 0), and prints llvm-size's text / data / bss with text split into the embedded
+# model blob (weights, biases, requantization tables, header) and the runtime code, plus the
+# stack high-water mark of validating and running the model (a second build with feature
+# `stack`, which paints the stack and prints what the run used).
 # Usage: bash firmware/footprint/size.sh   (prints "FAIL ..." lines and exits 1 on a failure)
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -10,20 +12,36 @@ SIZE=$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/b
 target=thumbv7em-none-eabihf
 status=0
 declare -A BLOB=([sine]=../qemu/data/sine.eqf [fa_pointnet]=../qemu/data/fa_pointnet.eqf)
-printf '%-12s %-7s %8s %6s %7s %8s %9s\n' firmware runner text data bss "model" "runtime"
-for runner in engine lean; do
-    if [ "$runner" = lean ]; then args=(--features lean --target-dir target/lean); dir=target/lean; else args=(); dir=target; fi
-    if ! cargo build --release --quiet "${args[@]}" 2>build-$runner.log; then
-        echo "FAIL footprint/$runner build"; tail -n 20 build-$runner.log; status=1; continue
+declare -A STACK
+mkdir -p target/size
+# One target directory for every variant: only this crate is rebuilt between them.
+build() { # build VARIANT FEATURES
+    if ! cargo build --release --quiet --features "$2" 2>target/size/build-$1.log; then
+        echo "FAIL footprint/$1 build"; tail -n 20 target/size/build-$1.log; status=1; return 1
     fi
+}
+for runner in engine lean; do
+    feat=""; [ "$runner" = lean ] && feat=lean
+    build "$runner-stack" "stack${feat:+,$feat}" || continue
     for bin in sine fa_pointnet; do
-        elf=$dir/$target/release/$bin
+        STACK[$bin-$runner]=$(EQF_QEMU_TIMEOUT=30 bash ../qemu/run.sh "target/$target/release/$bin" 2>/dev/null \
+            | sed -n 's/^stack *//p')
+    done
+done
+printf '%-12s %-7s %8s %6s %7s %8s %9s %7s\n' firmware runner text data bss "model" "runtime" stack
+for runner in engine lean; do
+    feat=""; [ "$runner" = lean ] && feat=lean
+    build "$runner" "$feat" || continue
+    for bin in sine fa_pointnet; do
+        elf=target/size/$bin-$runner.elf
+        cp "target/$target/release/$bin" "$elf"
         if ! EQF_QEMU_TIMEOUT=30 bash ../qemu/run.sh "$elf" >/dev/null 2>&1; then
             echo "FAIL footprint/$bin-$runner: does not run to success under QEMU"; status=1
         fi
         read -r text data bss _ < <("$SIZE" "$elf" | tail -n 1)
         blob=$(stat -c %s "${BLOB[$bin]}")
-        printf '%-12s %-7s %8d %6d %7d %8d %9d\n' "$bin" "$runner" "$text" "$data" "$bss" "$blob" $((text - blob))
+        printf '%-12s %-7s %8d %6d %7d %8d %9d %7s\n' "$bin" "$runner" "$text" "$data" "$bss" "$blob" \
+            $((text - blob)) "${STACK[$bin-$runner]:-?}"
     done
 done
 exit $status

@@ -408,7 +408,7 @@ fn the_layer_trace_is_bit_identical_to_the_engine() {
                 .iter()
                 .map(|&v| equiframe::quant::quantize_f32(v, 1.0 / s0, z0))
                 .collect();
-            let t = equiframe_cli::quantize::trace::trace_i8(&m, &xq, xs[1]);
+            let t = equiframe_cli::quantize::trace::trace_i8(&m, &xq, xs[1]).unwrap();
             let last: Vec<f32> = t[t.len() - 1]
                 .iter()
                 .map(|&v| equiframe::quant::dequantize(v, so, zo))

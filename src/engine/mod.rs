@@ -60,6 +60,8 @@ pub(crate) mod average;
 pub(crate) mod backbone;
 mod error;
 pub(crate) mod moments;
+#[cfg(feature = "std")]
+pub mod trace;
 
 pub use arena::Arena;
 pub use error::RunError;

@@ -10,7 +10,7 @@ use super::{FParams, QParams};
 /// Micro's per-channel FULLY_CONNECTED given the folded bias (see [`QParams`]). Writes nothing
 /// when `input`, `weights`, `out` or `q` are shorter than the dimensions say.
 ///
-/// With the `dsp` feature on Arm this is [`dsp::dense_i8`](super::dsp::dense_i8) (SMLAD,
+/// With the `dsp` feature on Arm this is `kernels::dsp::dense_i8` (SMLAD,
 /// bit-identical); otherwise [`dense_i8_portable`].
 #[inline]
 pub fn dense_i8(

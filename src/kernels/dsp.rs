@@ -1,17 +1,20 @@
 //! Cortex-M DSP-extension int8 kernels (SMLAD: two 16x16 multiply-accumulates per instruction),
-//! bit-identical to the portable [`dense_i8_portable`](super::dense_i8_portable) and
-//! [`pointwise_i8_portable`](super::pointwise_i8_portable).
+//! bit-identical to the portable [`dense_i8_portable`](super::dense_i8_portable),
+//! [`pointwise_i8_portable`](super::pointwise_i8_portable) and
+//! [`pointwise_max_i8_portable`](super::pointwise_max_i8_portable).
 //!
 //! Compiled with the crate feature `dsp` on `target_arch = "arm"` (the `dsp` target feature
 //! cannot be tested by `cfg` on stable Rust): enable it only for cores with the DSP extension
-//! (Cortex-M4/M7/M33: `thumbv7em-*`, `thumbv8m.main-*`); Cortex-M0+/M3 cannot assemble SMLAD. The inner loops are `core::arch::asm!`
-//! (`core::arch::arm::__smlad` is unstable), in `dsp_asm.rs`.
+//! (Cortex-M4/M7/M33: `thumbv7em-*`, `thumbv8m.main-*`); Cortex-M0+/M3 cannot assemble SMLAD.
+//! The inner loops are `core::arch::asm!` (`core::arch::arm::__smlad` is unstable), in
+//! `dsp_asm.rs`.
 //!
 //! Three entry points per layer kind:
 //! - [`pointwise_i8`] / [`dense_i8`]: what [`super::pointwise_i8`] / [`super::dense_i8`] call
 //!   with the `dsp` feature on Arm (same signatures as the portable kernels): the raw weights are
 //!   packed per group of four channels on the stack once per tile of points, then the packed
-//!   inner loop below runs;
+//!   inner loop below runs (4 KiB of stack); [`pointwise_max_i8`] likewise for
+//!   [`super::pointwise_max_i8`] (6.3 KiB of stack with its per-channel extremes);
 //! - [`pointwise_i8_sxtb16`] / [`dense_i8_sxtb16`]: each input row is expanded once into
 //!   16-bit pairs, the weights are sign-extended on the fly (`SXTB16`): one `LDRD`, one `LDR`,
 //!   two `SXTB16` and two `SMLAD` per 4 multiply-accumulates; any `cin`;

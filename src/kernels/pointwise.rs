@@ -23,7 +23,7 @@ fn views<'i, 'w, T>(
 /// `n x cin`, `out` is `n x cout`, `weights` is `cout x cin`). Bit-exact with TFLite Micro's
 /// CONV_2D (1x1, per channel). Writes nothing when a slice is too short.
 ///
-/// With the `dsp` feature on Arm this is [`dsp::pointwise_i8`](super::dsp::pointwise_i8)
+/// With the `dsp` feature on Arm this is `kernels::dsp::pointwise_i8`
 /// (SMLAD, bit-identical); otherwise [`pointwise_i8_portable`].
 #[inline]
 pub fn pointwise_i8(
@@ -82,7 +82,7 @@ pub fn pointwise_i8_portable(
 /// wrap-around makes it non-monotone) requantize every point. The result is independent of the
 /// order of the points. Writes nothing when `n == 0` or a slice is too short.
 ///
-/// With the `dsp` feature on Arm this is [`dsp::pointwise_max_i8`](super::dsp::pointwise_max_i8)
+/// With the `dsp` feature on Arm this is `kernels::dsp::pointwise_max_i8`
 /// (SMLAD, bit-identical); otherwise [`pointwise_max_i8_portable`].
 #[inline]
 pub fn pointwise_max_i8(

@@ -8,6 +8,8 @@
 #![deny(missing_docs)]
 
 pub mod lean;
+#[cfg(feature = "stack")]
+mod stack;
 
 use core::panic::PanicInfo;
 use cortex_m_semihosting::debug;
@@ -39,7 +41,29 @@ pub fn run(runner: Runner, blob: &[u8], input: &mut [f32], arena: &mut [u8], out
         // SAFETY: `v` is a valid, aligned, exclusive reference.
         *v = unsafe { core::ptr::read_volatile(v) };
     }
-    let ok = match Model::from_bytes(blob) {
+    #[cfg(feature = "stack")]
+    let top = stack::paint();
+    let ok = infer(runner, blob, input, arena, out);
+    #[cfg(feature = "stack")]
+    stack::report(top);
+    for v in out.iter_mut() {
+        // SAFETY: as above.
+        unsafe { core::ptr::write_volatile(v, *v) };
+    }
+    debug::exit(if ok {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
+    #[allow(clippy::empty_loop)]
+    loop {}
+}
+
+/// Validates and runs the model (a call of its own, so its whole stack frame lies below the
+/// point the `stack` measurement paints from).
+#[inline(never)]
+fn infer(runner: Runner, blob: &[u8], input: &[f32], arena: &mut [u8], out: &mut [f32]) -> bool {
+    match Model::from_bytes(blob) {
         Ok(m) => match out.get_mut(..m.output_len()) {
             Some(o) => {
                 let ran = match runner {
@@ -52,16 +76,5 @@ pub fn run(runner: Runner, blob: &[u8], input: &mut [f32], arena: &mut [u8], out
             None => false,
         },
         Err(_) => false,
-    };
-    for v in out.iter_mut() {
-        // SAFETY: as above.
-        unsafe { core::ptr::write_volatile(v, *v) };
     }
-    debug::exit(if ok {
-        debug::EXIT_SUCCESS
-    } else {
-        debug::EXIT_FAILURE
-    });
-    #[allow(clippy::empty_loop)]
-    loop {}
 }

@@ -10,7 +10,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from common import blob, data, frames  # noqa: E402
+from common import blob, data  # noqa: E402
 
 import train  # noqa: E402
 

@@ -8,15 +8,12 @@ def export(model, n, c, path, opset=17):
     import torch
     model.eval()
     dummy = torch.zeros(2, n, c)
-    kw = {}
+    args = dict(input_names=["x"], output_names=["y"],
+                dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}}, opset_version=opset)
     try:
-        torch.onnx.export(model, dummy, path, input_names=["x"], output_names=["y"],
-                          dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
-                          opset_version=opset, dynamo=False)
-    except TypeError:
-        torch.onnx.export(model, dummy, path, input_names=["x"], output_names=["y"],
-                          dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
-                          opset_version=opset, **kw)
+        torch.onnx.export(model, dummy, path, dynamo=False, **args)
+    except TypeError:  # torch without the dynamo switch: the TorchScript exporter anyway
+        torch.onnx.export(model, dummy, path, **args)
 
 
 def session(path):

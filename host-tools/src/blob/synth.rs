@@ -188,6 +188,14 @@ pub fn quantize(m: &BlobModel, samples: &[Vec<f32>]) -> BlobModel {
             }
         }
     }
+    quantize_ranges(m, &lo, &hi)
+}
+
+/// Quantizes an f32 chain to int8 from the measured range `[lo[t], hi[t]]` of every tensor `t`
+/// (tensor 0 = the input): per-channel symmetric weights, asymmetric activations (a max pool
+/// keeps its input's parameters), folded zero points, TFLite multipliers.
+pub fn quantize_ranges(m: &BlobModel, lo: &[f32], hi: &[f32]) -> BlobModel {
+    let nt = m.layers.len() + 1;
     let mut q: Vec<Quant> = (0..nt).map(|t| range_quant(lo[t], hi[t])).collect();
     for (i, l) in m.layers.iter().enumerate() {
         if l.op == Op::MaxPool {

@@ -153,15 +153,16 @@ fn layer_errors(
     let mut acc = vec![(0.0f32, 0.0f64, 0u64, 0.0f32); nt];
     let (s0, z0) = m.input_quant();
     for x in inputs {
-        let tf = trace::trace_f32(fm, x, n);
+        let tf = trace::trace_f32(fm, x, n).map_err(|e| e.to_string())?;
         let tb: Vec<Vec<f32>> = match m.precision() {
-            Precision::F32 => trace::trace_f32(m, x, n),
+            Precision::F32 => trace::trace_f32(m, x, n).map_err(|e| e.to_string())?,
             Precision::Int8 => {
                 let xq: Vec<i8> = x
                     .iter()
                     .map(|&v| equiframe::quant::quantize_f32(v, 1.0 / s0, z0))
                     .collect();
                 trace::trace_i8(m, &xq, n)
+                    .map_err(|e| e.to_string())?
                     .into_iter()
                     .enumerate()
                     .map(|(t, v)| {

@@ -49,7 +49,8 @@ pub fn layer_errors(
                 .iter()
                 .map(|&v| quantize_f32(v, 1.0 / iscale, izp))
                 .collect();
-            let (tf, tq) = (trace_f32(f32m, &c, n), trace_i8(int8, &xq, n));
+            let tf = trace_f32(f32m, &c, n).map_err(|e| anyhow!("{e}"))?;
+            let tq = trace_i8(int8, &xq, n).map_err(|e| anyhow!("{e}"))?;
             for t in 1..nt {
                 let info = int8.tensor(t as u16).unwrap_or_default();
                 for (a, &q) in tf[t].iter().zip(&tq[t]) {

@@ -141,13 +141,13 @@ pub fn run_one(name: &str, blob_path: &Path, draws: usize) -> anyhow::Result<Mod
     Ok(ModelRow {
         name: name.into(),
         kind: format!(
-            "{} {:?} x{frames}",
+            "{} {} x{frames}",
             if model.precision() == Precision::Int8 {
                 "int8"
             } else {
                 "f32"
             },
-            model.group()
+            group_name(model.group())
         ),
         metric_name: if classify {
             "test accuracy".into()

@@ -16,7 +16,8 @@
 
 pub mod frames;
 pub mod params;
-pub mod trace;
+/// Every tensor of one backbone pass, bit-identical to the engine (the core's `engine::trace`).
+pub use equiframe::engine::trace;
 
 use std::fmt::Write as _;
 
@@ -225,13 +226,14 @@ pub fn quantize(
             .par_iter()
             .map(|&b| {
                 let inputs = canonical(&schema, mode, &opts, cal.sample(b), b)?;
-                Ok(inputs
+                inputs
                     .into_iter()
                     .map(|x| {
-                        let tr = trace::trace_f32(&fm, &x, cal.points);
-                        (x, tr)
+                        let tr = trace::trace_f32(&fm, &x, cal.points)
+                            .map_err(|e| anyhow!("calibration sample {b}: {e}"))?;
+                        Ok((x, tr))
                     })
-                    .collect())
+                    .collect::<anyhow::Result<Vec<Traced>>>()
             })
             .collect::<anyhow::Result<_>>()?;
         for (x, tr) in traced.into_iter().flatten() {
@@ -287,8 +289,8 @@ pub fn quantize(
             .iter()
             .map(|&v| equiframe::quant::quantize_f32(v, 1.0 / s0, z0))
             .collect();
-        let tf = trace::trace_f32(&fm, x, cal.points);
-        let ti = trace::trace_i8(&im, &xq, cal.points);
+        let tf = trace::trace_f32(&fm, x, cal.points).map_err(|e| anyhow!("{e}"))?;
+        let ti = trace::trace_i8(&im, &xq, cal.points).map_err(|e| anyhow!("{e}"))?;
         for t in 0..n_t {
             let q = tq[t];
             for (&f, &v) in tf[t].iter().zip(&ti[t]) {
