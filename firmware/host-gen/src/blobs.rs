@@ -11,13 +11,11 @@
 
 use crate::cases::{cases, Kind};
 use equiframe::model::{Activation, Precision};
-use equiframe::quant::{fold_zero_point, quantize_multiplier};
-use equiframe_cli::blob::synth::{eval_f32, range_quant};
+use equiframe_cli::blob::synth::{eval_f32, quantize_ranges};
 use equiframe_cli::blob::synth::{quantize, random_pointnet, SynthRng};
 use equiframe_cli::blob::{
     write, BlobLayer, BlobModel, Field, FieldKind, FrameMode, Group, Op, OutputKind, OutputSpec,
 };
-use equiframe_cli::blob::{LayerParams, Quant};
 
 /// Samples of one kind from the embedded inputs (the calibration set).
 fn samples(inputs: &[u8], kind: Kind) -> Vec<Vec<f32>> {
@@ -97,8 +95,8 @@ pub fn all(inputs: &[u8]) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
 }
 
 /// int8 quantization of a dense chain without frames (the synthetic quantizer canonicalizes its
-/// calibration samples, which needs a geometric field): per-channel symmetric weights,
-/// activation ranges from `samples`, folded zero points, TFLite multipliers.
+/// calibration samples, which needs a geometric field): ranges of every tensor on the raw
+/// `samples`, then the synthetic quantizer's conversion.
 fn quantize_plain(m: &BlobModel, samples: &[Vec<f32>]) -> BlobModel {
     let nt = m.layers.len() + 1;
     let (mut lo, mut hi) = (vec![f32::INFINITY; nt], vec![f32::NEG_INFINITY; nt]);
@@ -110,41 +108,5 @@ fn quantize_plain(m: &BlobModel, samples: &[Vec<f32>]) -> BlobModel {
             }
         }
     }
-    let q: Vec<Quant> = (0..nt).map(|t| range_quant(lo[t], hi[t])).collect();
-    let mut out = m.clone();
-    out.precision = Precision::Int8;
-    out.input_quant = q[0];
-    for (i, l) in out.layers.iter_mut().enumerate() {
-        let qin = q[l.input];
-        l.output_quant = q[i + 1];
-        let LayerParams::F32 { weights, bias } = &l.params else {
-            continue;
-        };
-        let cout = bias.len();
-        let per = weights.len() / cout;
-        let (mut wq, mut bq, mut mult, mut shift) = (vec![], vec![], vec![], vec![]);
-        for c in 0..cout {
-            let row = &weights[c * per..(c + 1) * per];
-            let sw = (row.iter().fold(0.0f32, |a, &w| a.max(w.abs())) / 127.0).max(1e-12);
-            let qrow: Vec<i8> = row
-                .iter()
-                .map(|&w| (w / sw).round().clamp(-127.0, 127.0) as i8)
-                .collect();
-            let b = (f64::from(bias[c]) / (f64::from(qin.scale) * f64::from(sw))).round() as i32;
-            bq.push(fold_zero_point(b, qin.zero_point, &qrow));
-            let (mm, ss) = quantize_multiplier(
-                f64::from(qin.scale) * f64::from(sw) / f64::from(q[i + 1].scale),
-            );
-            mult.push(mm);
-            shift.push(ss);
-            wq.extend(qrow);
-        }
-        l.params = LayerParams::Int8 {
-            weights: wq,
-            bias: bq,
-            multiplier: mult,
-            shift,
-        };
-    }
-    out
+    quantize_ranges(m, &lo, &hi)
 }
