@@ -203,15 +203,13 @@ pub fn averaged_probe(
     acc
 }
 
-/// The shared data folder, if present.
+/// The recordings folder, if present: `$EQUIFRAME_DATA`, else `../shared/data` beside the
+/// repository.
 pub fn data_dir() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        let alt = PathBuf::from("/work/shared/data");
-        alt.is_dir().then_some(alt)
-    }
+    let p = std::env::var_os("EQUIFRAME_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
+    p.is_dir().then_some(p)
 }
 
 /// A data file by relative path, or prints the skip line and returns `None`.
