@@ -9,9 +9,9 @@ mod cli_common;
 use std::path::{Path, PathBuf};
 
 use cli_common::{equiframe, write_f32, Rng};
+use equiframe::engine::trace::average_outputs as average;
 use equiframe::model::Model;
 use equiframe_cli::blob::AlignedBuf;
-use equiframe_cli::commands::verify_average::average;
 use equiframe_cli::ir::{eval, fuse_pointwise_max};
 use equiframe_cli::npy::NpyArray;
 use equiframe_cli::quantize::frames::canonical_inputs;

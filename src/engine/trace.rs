@@ -1,16 +1,32 @@
-//! One backbone pass with every tensor kept (feature `std`): the engine's own layer dispatch on
-//! one buffer per tensor instead of the planned arena, so every int8 tensor is bit-identical to
-//! what [`run`](super::run) computes. The host tool uses it for calibration ranges, per-layer
-//! quantization errors and `verify`.
+//! The engine's steps opened up for the host (feature `std`): one backbone pass with every
+//! tensor kept -- the engine's own layer dispatch on one buffer per tensor instead of the planned
+//! arena, so every int8 tensor is bit-identical to what [`run`](super::run) computes -- and the
+//! engine's averaging applied to backbone outputs computed elsewhere. The host tool uses them
+//! for calibration ranges, per-layer quantization errors and `verify` (onnxruntime backbone).
 
 extern crate std;
 
 use std::vec;
 use std::vec::Vec;
 
+use super::average::{accumulate, finish};
 use super::backbone::{binary_f32, binary_i8, layer_f32, layer_i8, Dims};
 use super::RunError;
+use crate::frame::Frame;
 use crate::model::Model;
+
+/// The frame-averaged output of one sample from its `frames` and one backbone output per frame
+/// (`ys[k]` for `frames[k]`, at least `model.output_len()` values each), exactly as
+/// [`run`](super::run) averages: outputs mapped back per kind, weighted, rotations projected.
+pub fn average_outputs(model: &Model<'_>, frames: &[Frame], ys: &[&[f32]]) -> Vec<f32> {
+    let mut acc = vec![0.0f32; model.accumulator_len()];
+    for (f, y) in frames.iter().zip(ys) {
+        accumulate(model, f, |i| y.get(i).copied().unwrap_or(0.0), &mut acc);
+    }
+    let mut out = vec![0.0f32; model.output_len()];
+    finish(model, &acc, &mut out);
+    out
+}
 
 /// Rows, cols of every tensor for an input of `n` rows.
 fn shapes(m: &Model<'_>, n: usize) -> Vec<(usize, usize)> {

@@ -10,6 +10,7 @@
 //! - `sine.eqf`: the sine-sized MLP of the footprint comparison (1-16-16-1, int8, no frames).
 
 use crate::cases::{cases, Kind};
+use equiframe::frame::InputSchema;
 use equiframe::model::{Activation, Precision};
 use equiframe_cli::blob::synth::{eval_f32, quantize_ranges};
 use equiframe_cli::blob::synth::{quantize, random_pointnet, SynthRng};
@@ -40,16 +41,7 @@ fn imu(inputs: &[u8]) -> Result<Vec<u8>, String> {
     let spec = vec![OutputSpec::new(OutputKind::Invariant, 4)];
     let mut m = random_pointnet(&[6, 32, 64], &[32, 4], 100, spec, 11);
     m.group = Group::SO3;
-    m.fields = vec![
-        Field {
-            kind: FieldKind::Vector,
-            offset: 0,
-        },
-        Field {
-            kind: FieldKind::Axial,
-            offset: 3,
-        },
-    ];
+    m.fields = InputSchema::imu().fields().to_vec();
     let q = quantize(&m, &samples(inputs, Kind::Imu));
     write(&q).map_err(|e| e.to_string())
 }

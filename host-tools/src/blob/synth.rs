@@ -5,6 +5,7 @@
 //! this one exists so the engine can be tested and benchmarked on realistic int8 models.
 
 use super::types::{BlobLayer, BlobModel, LayerParams, OutputSpec, Quant};
+use crate::quantize::params::quant_of_range;
 use equiframe::frame::InputSchema;
 use equiframe::model::{Activation, Op, Precision};
 use equiframe::quant::{fold_zero_point, quantize_multiplier};
@@ -150,14 +151,6 @@ fn max_rows(x: &[f32], rows: usize, c: usize) -> Vec<f32> {
         .collect()
 }
 
-/// Asymmetric int8 quantization of the range `[lo, hi]` (widened to contain 0).
-pub fn range_quant(lo: f32, hi: f32) -> Quant {
-    let (lo, hi) = (lo.min(0.0), hi.max(0.0));
-    let scale = ((hi - lo) / 255.0).max(1e-8);
-    let zp = (-128.0 - lo / scale).round().clamp(-128.0, 127.0) as i32;
-    Quant::new(scale, zp)
-}
-
 /// Quantizes an f32 chain (Dense / Pointwise / PointwiseMax / Conv1d / MaxPool) to int8:
 /// per-channel symmetric weights, activation ranges from the model's tensors on `samples`
 /// (raw samples, canonicalized with every frame of their frame set), folded zero points,
@@ -196,7 +189,7 @@ pub fn quantize(m: &BlobModel, samples: &[Vec<f32>]) -> BlobModel {
 /// keeps its input's parameters), folded zero points, TFLite multipliers.
 pub fn quantize_ranges(m: &BlobModel, lo: &[f32], hi: &[f32]) -> BlobModel {
     let nt = m.layers.len() + 1;
-    let mut q: Vec<Quant> = (0..nt).map(|t| range_quant(lo[t], hi[t])).collect();
+    let mut q: Vec<Quant> = (0..nt).map(|t| quant_of_range(lo[t], hi[t])).collect();
     for (i, l) in m.layers.iter().enumerate() {
         if l.op == Op::MaxPool {
             q[i + 1] = q[l.input];

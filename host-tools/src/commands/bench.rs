@@ -66,11 +66,7 @@ pub fn run(args: &BenchArgs, quiet: bool) -> anyhow::Result<()> {
         args.backend.clone()
     };
     for arg in backends {
-        let backend = match arg {
-            BackendArg::Scalar => Backend::Scalar,
-            BackendArg::Simd => Backend::simd(),
-            BackendArg::Cuda => Backend::Cuda,
-        };
+        let backend = super::run::batch_backend(arg);
         let batch = Batch::new(model, backend).map_err(|e| anyhow::anyhow!("{e}"))?;
         let counts: Vec<usize> = if backend == Backend::Cuda {
             vec![1]

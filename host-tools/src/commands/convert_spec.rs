@@ -5,6 +5,7 @@ use anyhow::{bail, Context};
 
 use crate::blob::{Field, FieldKind, Group, OutputKind, OutputSpec};
 use crate::cli::FramesArg;
+use equiframe::frame::InputSchema;
 
 /// The group and spatial dimension of `--frames` (`none`: 3-D, no group).
 pub fn group_of(frames: FramesArg) -> (Option<Group>, u8) {
@@ -38,16 +39,7 @@ pub fn parse_schema(
                 offset: 0,
             }]
         }
-        Some("imu") => vec![
-            Field {
-                kind: FieldKind::Vector,
-                offset: 0,
-            },
-            Field {
-                kind: FieldKind::Axial,
-                offset: 3,
-            },
-        ],
+        Some("imu") => InputSchema::imu().fields().to_vec(),
         Some(list) => list
             .split(',')
             .map(|item| {

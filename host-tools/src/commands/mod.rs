@@ -12,7 +12,6 @@ pub mod inspect;
 pub mod run;
 pub mod samples;
 pub mod verify;
-pub mod verify_average;
 
 use crate::cli::{Cli, Command};
 

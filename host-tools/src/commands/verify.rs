@@ -15,12 +15,12 @@ use super::convert_lower::lower;
 use super::print_stdout;
 use super::run::{expect, load_blob, run_batch};
 use super::samples;
-use super::verify_average::average;
 use crate::blob::{self, AlignedBuf, BlobModel, OutputSpec, Precision, Quant};
 use crate::cli::VerifyArgs;
 use crate::ir::fuse_pointwise_max;
 use crate::npy::NpyArray;
 use crate::quantize::{frames::canonical_inputs, trace};
+use equiframe::engine::trace::average_outputs;
 use equiframe::frame::Frame;
 use equiframe::model::{Model, PointsMode};
 
@@ -225,7 +225,7 @@ pub fn run(args: &VerifyArgs, quiet: bool) -> anyhow::Result<()> {
         let ys: Vec<&[f32]> = (0..f.len())
             .map(|i| &yo[(at + i) * k..(at + i + 1) * k])
             .collect();
-        reference.extend(average(&m, f, &ys));
+        reference.extend(average_outputs(&m, f, &ys));
         at += f.len();
     }
     let blob_out = run_batch(&m, &x, None, quiet)?;

@@ -79,31 +79,43 @@ pub fn cloud(rng: &mut SynthRng) -> Vec<f32> {
     (0..POINTS * 3).map(|i| s[i % 3] * normal(rng)).collect()
 }
 
-/// Runs a loaded model on one sample with a fresh arena.
-pub fn eval(model: &Model<'_>, x: &[f32]) -> anyhow::Result<Vec<f32>> {
-    let mut arena = AlignedBuf::from_slice(&vec![0u8; model.arena_bytes()]);
-    let mut out = vec![0.0f32; model.output_len()];
-    model
-        .run(x, arena.as_bytes_mut(), &mut out)
-        .map_err(|e| anyhow!("{e}"))?;
-    Ok(out)
+/// A loaded model with its arena, allocated once and reused for every sample.
+pub struct Runner<'m> {
+    model: Model<'m>,
+    arena: AlignedBuf,
+}
+
+impl<'m> Runner<'m> {
+    /// `model` with an arena of `model.arena_bytes()` bytes.
+    pub fn new(model: Model<'m>) -> Self {
+        let arena = AlignedBuf::from_slice(&vec![0u8; model.arena_bytes()]);
+        Self { model, arena }
+    }
+
+    /// The outputs of one sample.
+    pub fn eval(&mut self, x: &[f32]) -> anyhow::Result<Vec<f32>> {
+        let mut out = vec![0.0f32; self.model.output_len()];
+        self.model
+            .run(x, self.arena.as_bytes_mut(), &mut out)
+            .map_err(|e| anyhow!("{e}"))?;
+        Ok(out)
+    }
+
+    /// Inferences per second on `x`, timed over `reps` runs.
+    pub fn speed(&mut self, x: &[f32], reps: usize) -> anyhow::Result<f64> {
+        let mut out = vec![0.0f32; self.model.output_len()];
+        let t = Instant::now();
+        for _ in 0..reps {
+            self.model
+                .run(std::hint::black_box(x), self.arena.as_bytes_mut(), &mut out)
+                .map_err(|e| anyhow!("{e}"))?;
+        }
+        Ok(reps as f64 / t.elapsed().as_secs_f64())
+    }
 }
 
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).fold(0.0, |m, (p, q)| m.max((p - q).abs()))
-}
-
-/// Inferences per second of `model` on `x`, timed over at least `reps` runs.
-pub fn speed(model: &Model<'_>, x: &[f32], reps: usize) -> anyhow::Result<f64> {
-    let mut arena = AlignedBuf::from_slice(&vec![0u8; model.arena_bytes()]);
-    let mut out = vec![0.0f32; model.output_len()];
-    let t = Instant::now();
-    for _ in 0..reps {
-        model
-            .run(std::hint::black_box(x), arena.as_bytes_mut(), &mut out)
-            .map_err(|e| anyhow!("{e}"))?;
-    }
-    Ok(reps as f64 / t.elapsed().as_secs_f64())
 }
 
 /// Runs section 2.
@@ -130,19 +142,20 @@ pub fn run(quick: bool) -> anyhow::Result<PointnetResult> {
     let mut q_err = 0.0f32;
     let mut out_range = 0.0f32;
     let mut perm_identical = true;
+    let mut runners: Vec<Runner<'_>> = models.iter().map(|&m| Runner::new(m)).collect();
     for x in &tests {
-        let base: Vec<Vec<f32>> = models
-            .iter()
-            .map(|m| eval(m, x))
+        let base: Vec<Vec<f32>> = runners
+            .iter_mut()
+            .map(|r| r.eval(x))
             .collect::<anyhow::Result<_>>()?;
         q_err = q_err.max(max_diff(&base[0], &base[1]));
         out_range = out_range.max(base[1].iter().fold(0.0f32, |m, v| m.max(v.abs())));
         let schema = models[0].schema();
         let moved = Motion::random(&mut rng, true, 50.0).apply(&schema, x);
         let shuffled = permute_rows(&mut rng, x, 3);
-        for (i, m) in models.iter().enumerate() {
-            inv[i] = inv[i].max(max_diff(&base[i], &eval(m, &moved)?));
-            let p = eval(m, &shuffled)?;
+        for (i, r) in runners.iter_mut().enumerate() {
+            inv[i] = inv[i].max(max_diff(&base[i], &r.eval(&moved)?));
+            let p = r.eval(&shuffled)?;
             perm_identical &= p
                 .iter()
                 .zip(&base[i])
@@ -170,7 +183,7 @@ pub fn run(quick: bool) -> anyhow::Result<PointnetResult> {
             flash: blob.as_bytes().len(),
             arena: m.arena_bytes(),
             macs: m.macs_per_frame() * frames,
-            per_second: speed(m, &tests[0], reps)?,
+            per_second: runners[i].speed(&tests[0], reps)?,
         });
     }
     let mut notes = vec![format!(

@@ -8,15 +8,15 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use equiframe::frame::{FieldKind, Group};
 use equiframe::model::{Model, Precision};
 
 use super::motion::{permute_rows, Motion};
-use super::pointnet::{eval, speed};
+use super::pointnet::Runner;
 use super::ModelRow;
 use crate::blob::synth::SynthRng;
-use crate::blob::AlignedBuf;
+use crate::commands::run::load_blob;
 use crate::npy::NpyArray;
 
 /// What section 3 measured.
@@ -74,10 +74,10 @@ fn argmax(v: &[f32]) -> usize {
 /// Runs one shipped model; `draws` rotated copies of every window.
 pub fn run_one(name: &str, blob_path: &Path, draws: usize) -> anyhow::Result<ModelRow> {
     let dir = blob_path.parent().unwrap_or(Path::new("."));
-    let bytes = std::fs::read(blob_path).with_context(|| blob_path.display().to_string())?;
-    let blob = AlignedBuf::from_slice(&bytes);
+    let blob = load_blob(blob_path)?;
     let model =
         Model::from_bytes(blob.as_bytes()).map_err(|e| anyhow!("{}: {e}", blob_path.display()))?;
+    let mut runner = Runner::new(model);
     let x = NpyArray::read(&dir.join("test_x.npy")).map_err(|e| anyhow!("{name}: {e}"))?;
     let y = NpyArray::read(&dir.join("test_y.npy")).map_err(|e| anyhow!("{name}: {e}"))?;
     if x.shape.len() != 3 || x.shape[2] != model.input_channels() {
@@ -109,7 +109,7 @@ pub fn run_one(name: &str, blob_path: &Path, draws: usize) -> anyhow::Result<Mod
     let (mut score, mut same, mut total, mut worst) = (0.0f64, 0usize, 0usize, 0.0f32);
     for i in 0..b {
         let sample = &xs[i * per..(i + 1) * per];
-        let out = eval(&model, sample)?;
+        let out = runner.eval(sample)?;
         let err = if classify {
             f32::from(argmax(&out) == ys[i] as usize)
         } else {
@@ -122,7 +122,7 @@ pub fn run_one(name: &str, blob_path: &Path, draws: usize) -> anyhow::Result<Mod
             if point_set {
                 moved = permute_rows(&mut rng, &moved, schema.channels());
             }
-            let o2 = eval(&model, &moved)?;
+            let o2 = runner.eval(&moved)?;
             total += 1;
             if classify {
                 same += usize::from(argmax(&o2) == argmax(&out));
@@ -164,10 +164,10 @@ pub fn run_one(name: &str, blob_path: &Path, draws: usize) -> anyhow::Result<Mod
         } else {
             format!("{worst:.2e} deg")
         },
-        flash: bytes.len(),
+        flash: blob.as_bytes().len(),
         arena: model.arena_bytes(),
         macs: model.macs_per_frame() * frames,
-        per_second: speed(&model, &xs[..per], 50)?,
+        per_second: runner.speed(&xs[..per], 50)?,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Shared helpers of the blob / engine integration tests: small models and a seeded RNG.
 #![allow(dead_code)]
 
+use equiframe::frame::InputSchema;
 use equiframe_cli::blob::*;
 
 /// xorshift64* (deterministic, no dependency).
@@ -88,16 +89,7 @@ pub fn small_conv(outputs: Vec<OutputSpec>) -> BlobModel {
     let mut m = BlobModel::points(3, 6, 8);
     m.group = Group::SO3;
     m.fixed_points = true;
-    m.fields = vec![
-        Field {
-            kind: FieldKind::Vector,
-            offset: 0,
-        },
-        Field {
-            kind: FieldKind::Axial,
-            offset: 3,
-        },
-    ];
+    m.fields = InputSchema::imu().fields().to_vec();
     m.input_quant = Quant::new(0.05, 0);
     m.outputs = outputs;
     let q = |n| (0..n).map(|_| (1 << 30) + 12345).collect::<Vec<i32>>();
