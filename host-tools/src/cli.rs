@@ -135,15 +135,7 @@ pub enum PrecisionArg {
 
 /// Arguments of `convert`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:
-  equiframe convert pointnet.onnx -o pointnet.eqf --frames o3 --calibration cal.npy
-  equiframe convert imu.onnx -o imu.eqf --frames so3 --schema imu --precision f32
-  equiframe convert net.onnx -o net.eqf --frames o3 --schema pos:0,scalar:3 --outputs invariant:8
-
-The ONNX input is one canonicalized batch (B,N,C), channels last. CAL.npy holds raw
-(not canonicalized) float32 inputs of shape (B,N,C); each is expressed in all its frames for
-calibration. int8 conversion prints the float-vs-int8 error per layer, warns about layers
-whose ranges have outliers, and prints a predicted error bound for the averaged outputs.")]
+#[command(after_help = crate::commands::convert::after_help())]
 pub struct ConvertArgs {
     /// The ONNX backbone.
     pub model: PathBuf,

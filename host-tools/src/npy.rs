@@ -1,5 +1,8 @@
-//! `.npy` files (NumPy's array format, versions 1 to 3): the float32 / float64 / int8 / int64
-//! little-endian C-order arrays the tool reads and writes (int64: class labels).
+//! `.npy` files (NumPy's array format, versions 1 to 3). The tool writes float32 / float64 /
+//! int8 / int64 little-endian C-order arrays (int64: class labels) and reads any byte order,
+//! C or Fortran order, and float16/32/64, int8/16/32/64, uint8/16/32 and bool elements,
+//! converting on load: float16 to float32, the other integers to int64, Fortran order to C
+//! order.
 //!
 //! The format is a 6-byte magic `\x93NUMPY`, a version, a header length, a Python-dict header
 //! (`{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`) padded with spaces to a
@@ -42,16 +45,6 @@ impl Dtype {
             Dtype::I64 => "<i8",
         }
     }
-
-    fn from_descr(descr: &str) -> Option<Self> {
-        match descr {
-            "<f4" => Some(Dtype::F32),
-            "<f8" => Some(Dtype::F64),
-            "|i1" | "<i1" | "i1" => Some(Dtype::I8),
-            "<i8" => Some(Dtype::I64),
-            _ => None,
-        }
-    }
 }
 
 /// The elements of an array.
@@ -81,12 +74,12 @@ pub struct NpyArray {
 #[non_exhaustive]
 pub enum NpyError {
     /// The file could not be opened, read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// The operating-system error.
-        source: std::io::Error,
+        /// The operating-system error (part of the message, not a separate cause).
+        error: std::io::Error,
     },
     /// The file does not start with `\x93NUMPY`.
     #[error("not a .npy file (bad magic, first bytes {0:02x?})")]
@@ -97,12 +90,9 @@ pub enum NpyError {
     /// The header dictionary could not be parsed.
     #[error("malformed .npy header: {0}")]
     BadHeader(String),
-    /// An element type other than `<f4`, `<f8`, `|i1`.
-    #[error("unsupported dtype `{0}` (supported: <f4 float32, <f8 float64, |i1 int8, <i8 int64)")]
+    /// An element type the reader does not convert (complex, strings, records, objects).
+    #[error("unsupported dtype `{0}` (supported: float16/32/64, int8/16/32/64, uint8/16/32, bool, either byte order)")]
     UnsupportedDtype(String),
-    /// Fortran-order (column-major) data.
-    #[error("Fortran-order arrays are not supported (save with np.ascontiguousarray)")]
-    FortranOrder,
     /// Fewer data bytes than the shape needs.
     #[error("truncated data: shape {shape:?} needs {expected} bytes, file has {given}")]
     Truncated {
@@ -191,9 +181,9 @@ impl NpyArray {
 
     /// Reads a `.npy` file.
     pub fn read(path: &Path) -> Result<Self, NpyError> {
-        let bytes = std::fs::read(path).map_err(|source| NpyError::Io {
+        let bytes = std::fs::read(path).map_err(|error| NpyError::Io {
             path: path.into(),
-            source,
+            error,
         })?;
         Self::parse(&bytes)
     }
@@ -219,11 +209,11 @@ impl NpyArray {
         })?;
         let header = std::str::from_utf8(header)
             .map_err(|_| NpyError::BadHeader("header is not UTF-8".into()))?;
-        let (dtype, shape) = parse_header(header)?;
+        let (elem, fortran, shape) = parse_header(header)?;
         let body = &bytes[start + header_len..];
         let count = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
         let expected = count
-            .and_then(|c| c.checked_mul(dtype.size()))
+            .and_then(|c| c.checked_mul(elem.size))
             .ok_or_else(|| NpyError::BadHeader(format!("shape {shape:?} overflows")))?;
         if body.len() < expected {
             return Err(NpyError::Truncated {
@@ -239,24 +229,16 @@ impl NpyArray {
                 given: body.len(),
             });
         }
-        let data = match dtype {
-            Dtype::F32 => NpyData::F32(
-                body.chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect(),
-            ),
-            Dtype::F64 => NpyData::F64(
-                body.chunks_exact(8)
-                    .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-                    .collect(),
-            ),
-            Dtype::I8 => NpyData::I8(body.iter().map(|&b| b as i8).collect()),
-            Dtype::I64 => NpyData::I64(
-                body.chunks_exact(8)
-                    .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-                    .collect(),
-            ),
-        };
+        let mut data = elem.decode(body);
+        if fortran && shape.len() > 1 {
+            let order = fortran_to_c(&shape);
+            data = match data {
+                NpyData::F32(v) => NpyData::F32(order.iter().map(|&i| v[i]).collect()),
+                NpyData::F64(v) => NpyData::F64(order.iter().map(|&i| v[i]).collect()),
+                NpyData::I8(v) => NpyData::I8(order.iter().map(|&i| v[i]).collect()),
+                NpyData::I64(v) => NpyData::I64(order.iter().map(|&i| v[i]).collect()),
+            };
+        }
         Ok(Self { shape, data })
     }
 
@@ -304,9 +286,9 @@ impl NpyArray {
 
     /// Writes the array as a `.npy` file.
     pub fn write(&self, path: &Path) -> Result<(), NpyError> {
-        std::fs::write(path, self.to_bytes()).map_err(|source| NpyError::Io {
+        std::fs::write(path, self.to_bytes()).map_err(|error| NpyError::Io {
             path: path.into(),
-            source,
+            error,
         })
     }
 }
@@ -339,23 +321,109 @@ fn dict_value<'h>(header: &'h str, key: &str) -> Result<&'h str, NpyError> {
         .ok_or_else(|| NpyError::BadHeader(format!("no ':' after '{key}'")))
 }
 
-fn parse_header(header: &str) -> Result<(Dtype, Vec<usize>), NpyError> {
+/// One element type as stored: kind (`f`, `i`, `u`, `b`), bytes, big-endian.
+#[derive(Debug, Clone, Copy)]
+struct Elem {
+    kind: char,
+    size: usize,
+    big: bool,
+}
+
+impl Elem {
+    fn parse(descr: &str) -> Option<Self> {
+        let mut c = descr.chars();
+        let (big, rest) = match c.next()? {
+            '<' | '=' | '|' => (false, c.as_str()),
+            '>' => (true, c.as_str()),
+            _ => (false, descr),
+        };
+        let mut r = rest.chars();
+        let kind = r.next()?;
+        let size: usize = r.as_str().parse().ok()?;
+        let ok = matches!(
+            (kind, size),
+            ('f', 2 | 4 | 8) | ('i', 1 | 2 | 4 | 8) | ('u', 1 | 2 | 4) | ('b', 1)
+        );
+        ok.then_some(Elem { kind, size, big })
+    }
+
+    /// Elements of `body` (whose length is a multiple of the size), converted.
+    fn decode(self, body: &[u8]) -> NpyData {
+        let word = |c: &[u8]| -> u64 {
+            let mut v = 0u64;
+            if self.big {
+                c.iter().for_each(|&b| v = (v << 8) | u64::from(b));
+            } else {
+                c.iter().rev().for_each(|&b| v = (v << 8) | u64::from(b));
+            }
+            v
+        };
+        let words = body.chunks_exact(self.size).map(word);
+        match (self.kind, self.size) {
+            ('f', 2) => NpyData::F32(words.map(|w| f16_to_f32(w as u16)).collect()),
+            ('f', 4) => NpyData::F32(words.map(|w| f32::from_bits(w as u32)).collect()),
+            ('f', _) => NpyData::F64(words.map(f64::from_bits).collect()),
+            ('i', 1) => NpyData::I8(words.map(|w| w as u8 as i8).collect()),
+            ('i', 2) => NpyData::I64(words.map(|w| i64::from(w as u16 as i16)).collect()),
+            ('i', 4) => NpyData::I64(words.map(|w| i64::from(w as u32 as i32)).collect()),
+            ('i', _) => NpyData::I64(words.map(|w| w as i64).collect()),
+            _ => NpyData::I64(words.map(|w| w as i64).collect()),
+        }
+    }
+}
+
+/// IEEE 754 half precision to f32 (exact).
+fn f16_to_f32(h: u16) -> f32 {
+    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exp = i32::from((h >> 10) & 0x1f);
+    let frac = f32::from(h & 0x3ff);
+    match exp {
+        0 => sign * frac * 2f32.powi(-24),
+        31 if frac == 0.0 => sign * f32::INFINITY,
+        31 => f32::NAN,
+        e => sign * (1.0 + frac / 1024.0) * 2f32.powi(e - 15),
+    }
+}
+
+/// For each C-order position of an array of `shape`, its position in Fortran order.
+fn fortran_to_c(shape: &[usize]) -> Vec<usize> {
+    let count: usize = shape.iter().product();
+    let mut fstride = vec![1usize; shape.len()];
+    for k in 1..shape.len() {
+        fstride[k] = fstride[k - 1] * shape[k - 1];
+    }
+    let mut idx = vec![0usize; shape.len()];
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
+        out.push(idx.iter().zip(&fstride).map(|(i, s)| i * s).sum());
+        for k in (0..shape.len()).rev() {
+            idx[k] += 1;
+            if idx[k] < shape[k] {
+                break;
+            }
+            idx[k] = 0;
+        }
+    }
+    out
+}
+
+fn parse_header(header: &str) -> Result<(Elem, bool, Vec<usize>), NpyError> {
     let descr = dict_value(header, "descr")?;
     let quote = descr.chars().next().filter(|c| *c == '\'' || *c == '"');
     let descr = quote
         .and_then(|q| descr[1..].split(q).next())
         .ok_or_else(|| NpyError::BadHeader(format!("descr is not a string: {descr:.20}")))?;
     let fortran = dict_value(header, "fortran_order")?;
-    if fortran.starts_with("True") {
-        return Err(NpyError::FortranOrder);
-    }
-    if !fortran.starts_with("False") {
+    let fortran = if fortran.starts_with("True") {
+        true
+    } else if fortran.starts_with("False") {
+        false
+    } else {
         return Err(NpyError::BadHeader(format!(
             "fortran_order is neither True nor False: {fortran:.10}"
         )));
-    }
-    let dtype =
-        Dtype::from_descr(descr).ok_or_else(|| NpyError::UnsupportedDtype(descr.to_string()))?;
+    };
+    let elem = Elem::parse(descr).ok_or_else(|| NpyError::UnsupportedDtype(descr.to_string()))?;
     let shape = dict_value(header, "shape")?;
     let inner = shape
         .strip_prefix('(')
@@ -368,7 +436,7 @@ fn parse_header(header: &str) -> Result<(Dtype, Vec<usize>), NpyError> {
         .map(|s| s.trim_end_matches('L').parse::<usize>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| NpyError::BadHeader(format!("shape is not a tuple of integers: ({inner})")))?;
-    Ok((dtype, dims))
+    Ok((elem, fortran, dims))
 }
 
 #[cfg(test)]
@@ -436,13 +504,11 @@ mod tests {
             NpyArray::parse(&extra),
             Err(NpyError::TrailingBytes { .. })
         ));
-        let i4 = replace(&a, b"<f4", b"<i4");
-        assert_eq!(
-            NpyArray::parse(&i4).unwrap_err().to_string(),
-            "unsupported dtype `<i4` (supported: <f4 float32, <f8 float64, |i1 int8, <i8 int64)"
-        );
-        let f = replace(&a, b"False", b"True ");
-        assert!(matches!(NpyArray::parse(&f), Err(NpyError::FortranOrder)));
+        let c8 = replace(&a, b"<f4", b"<c8");
+        assert!(matches!(
+            NpyArray::parse(&c8),
+            Err(NpyError::UnsupportedDtype(d)) if d == "<c8"
+        ));
         assert!(matches!(
             NpyArray::from_f32(vec![3], vec![0.0; 2]),
             Err(NpyError::ShapeMismatch { .. })

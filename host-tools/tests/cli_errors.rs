@@ -32,7 +32,7 @@ fn convert_errors() {
             "f32",
         ],
         1,
-        &["'probs'", "Softmax", "supported ops: MatMul"],
+        &["'probs'", "Softmax", "convert --help"],
     );
     assert_one_line_error(
         &[

@@ -8,7 +8,7 @@ use super::convert_spec::{group_of, parse_outputs, parse_schema};
 use super::print_stdout;
 use super::samples::{self, Expect};
 use crate::blob::{self, AxisOrder, BlobModel, FrameMode, Group, Precision, Robust};
-use crate::cli::{AxisOrderArg, ConvertArgs, ModeArg, PrecisionArg};
+use crate::cli::{AxisOrderArg, ConvertArgs, FramesArg, ModeArg, PrecisionArg};
 use crate::ir::fuse_pointwise_max;
 use crate::quantize;
 
@@ -24,7 +24,7 @@ pub fn float_model(
 ) -> anyhow::Result<BlobModel> {
     let (group, dim) = group_of(args.frames);
     let fields = parse_schema(args.schema.as_deref(), dim, low.channels, group.is_some())?;
-    let outputs = parse_outputs(args.outputs.as_deref(), dim, low.outputs)?;
+    let outputs = parse_outputs(args.outputs.as_deref(), dim, &low.output_parts)?;
     let max_points = match (low.fixed_points, args.max_points) {
         (Some(n), Some(m)) if n != m => {
             bail!("--max-points {m}: the model fixes N = {n}")
@@ -69,17 +69,71 @@ pub fn float_model(
     })
 }
 
+/// The text after `equiframe convert --help`: examples, the input conventions and the ONNX
+/// ops the importer understands.
+pub fn after_help() -> String {
+    format!(
+        "Examples:
+  equiframe convert pointnet.onnx -o pointnet.eqf --frames o3 --calibration cal.npy
+  equiframe convert imu.onnx -o imu.eqf --frames so3 --schema imu --precision f32
+  equiframe convert net.onnx -o net.eqf --frames o3 --schema pos:0,scalar:3 --outputs invariant:8
+  equiframe convert two_heads.onnx -o m.eqf --frames o3 --outputs invariant,vector --precision f32
+
+The ONNX input is one canonicalized batch (B,N,C) channels last, or (B,C,N) channels first
+(the transpose is absorbed: the blob takes (N,C) rows); the batch is dynamic or 1. Weights may
+be inside the file or in an external-data file beside it (model.onnx.data). Several graph
+outputs are concatenated in order into the output vector, one --outputs range each. CAL.npy
+holds raw (not canonicalized) float32 inputs of shape (B,N,C); each is expressed in all its
+frames for calibration. int8 conversion prints the float-vs-int8 error per layer, warns about
+layers whose ranges have outliers, and prints a predicted error bound for the averaged outputs.
+
+Supported ONNX ops (opsets 11 to 24): {}.",
+        crate::onnx::SUPPORTED_OPS
+    )
+}
+
+/// Reads and lowers the ONNX file of `convert` / `verify`: the import, the pointwise + max
+/// fusion, the blob layers and the graph outputs' channel counts.
+pub fn load_lowered(path: &std::path::Path) -> anyhow::Result<(crate::onnx::Imported, Lowered)> {
+    let imported = crate::onnx::load(path).map_err(|e| match e {
+        crate::onnx::OnnxError::Io { .. } => anyhow::anyhow!("{e}"),
+        e => anyhow::anyhow!("{}: {e}", path.display()),
+    })?;
+    let mut graph = imported.graph.clone();
+    fuse_pointwise_max(&mut graph);
+    let mut low = lower(&graph).with_context(|| format!("{}", path.display()))?;
+    low.output_parts = imported.outputs.iter().map(|o| o.len).collect();
+    Ok((imported, low))
+}
+
+/// Warnings about options that are probably not what the user meant (printed to stderr).
+pub fn warnings(args: &ConvertArgs, channels: usize) -> Vec<String> {
+    let mut w = Vec::new();
+    if args.frames != FramesArg::None && args.schema.is_none() && matches!(channels, 6 | 9) {
+        w.push(format!(
+            "warning: --frames without --schema on a model with {channels} input channels: channels 3.. are taken as scalars (not rotated); for IMU windows pass --schema imu (accelerometer, gyroscope), or list the fields, e.g. --schema pos:0,vec:3"
+        ));
+    }
+    if args.precision == PrecisionArg::F32 && args.calibration.is_some() {
+        w.push("warning: --calibration is not used with --precision f32 (only int8 conversion calibrates)".into());
+    }
+    w
+}
+
 /// Runs `convert`.
 pub fn run(args: &ConvertArgs, quiet: bool) -> anyhow::Result<()> {
-    let imported =
-        crate::onnx::load(&args.model).with_context(|| format!("{}", args.model.display()))?;
-    let mut graph = imported.graph;
-    fuse_pointwise_max(&mut graph);
-    let low = lower(&graph).with_context(|| format!("{}", args.model.display()))?;
+    let (imported, low) = load_lowered(&args.model)?;
+    for w in warnings(args, low.channels) {
+        eprintln!("{w}");
+    }
     if args.precision == PrecisionArg::Int8 && args.calibration.is_none() {
         bail!("--precision int8 needs --calibration CAL.npy (raw float32 inputs (B,N,C), not canonicalized), or use --precision f32");
     }
-    let cal = match &args.calibration {
+    let cal = match args
+        .calibration
+        .as_ref()
+        .filter(|_| args.precision == PrecisionArg::Int8)
+    {
         Some(p) => Some(samples::read(
             p,
             "--calibration",
@@ -110,6 +164,23 @@ pub fn run(args: &ConvertArgs, quiet: bool) -> anyhow::Result<()> {
     };
     if let Some(r) = &report {
         print_stdout(&r.table())?;
+    }
+    if imported.input_layout == crate::onnx::InputLayout::ChannelsFirst {
+        print_stdout(&format!(
+            "input '{}' is channels first (B,C,N): the converter absorbed the transpose, the blob takes (N,C) rows",
+            imported.input_name
+        ))?;
+    }
+    if imported.outputs.len() > 1 {
+        let parts: Vec<String> = imported
+            .outputs
+            .iter()
+            .map(|o| format!("{} ({} channels)", o.name, o.len))
+            .collect();
+        print_stdout(&format!(
+            "outputs concatenated in order: {}",
+            parts.join(", ")
+        ))?;
     }
     print_stdout(&format!(
         "wrote {}: {} layers, {} precision, {} frames ({:?}), flash {} bytes, arena {} bytes, {} MACs per frame, {} per inference",

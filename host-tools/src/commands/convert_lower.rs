@@ -23,6 +23,8 @@ pub struct Lowered {
     pub channels: usize,
     /// Output channels `K`.
     pub outputs: usize,
+    /// Channels of each graph output, in order (they tile `0..K`).
+    pub output_parts: Vec<usize>,
 }
 
 struct Ctx {
@@ -200,5 +202,6 @@ pub fn lower(g: &Graph) -> anyhow::Result<Lowered> {
         fixed_points: fixed,
         channels: g.input_channels(),
         outputs: g.output_channels(),
+        output_parts: vec![g.output_channels()],
     })
 }

@@ -69,14 +69,26 @@ pub fn parse_schema(
     Ok(fields)
 }
 
-/// Output ranges from `--outputs` (`KIND[:LEN],...`); default: `k` invariant channels.
-pub fn parse_outputs(spec: Option<&str>, dim: u8, k: usize) -> anyhow::Result<Vec<OutputSpec>> {
+/// Output ranges from `--outputs` (`KIND[:LEN],...`) for a model whose graph outputs have
+/// `parts` channels each (their sum is `K`); default: one invariant range per graph output.
+/// With one item per graph output, an item without a length takes its output's.
+pub fn parse_outputs(
+    spec: Option<&str>,
+    dim: u8,
+    parts: &[usize],
+) -> anyhow::Result<Vec<OutputSpec>> {
+    let k: usize = parts.iter().sum();
     let Some(spec) = spec else {
-        return Ok(vec![OutputSpec::new(OutputKind::Invariant, k)]);
+        return Ok(parts
+            .iter()
+            .map(|&p| OutputSpec::new(OutputKind::Invariant, p))
+            .collect());
     };
     let d = usize::from(dim);
     let mut out = Vec::new();
-    for item in spec.split(',') {
+    let items: Vec<&str> = spec.split(',').collect();
+    let per_output = items.len() == parts.len() && parts.len() > 1;
+    for (idx, item) in items.iter().copied().enumerate() {
         let (name, len) = match item.split_once(':') {
             Some((n, l)) => (
                 n.trim(),
@@ -103,6 +115,7 @@ pub fn parse_outputs(spec: Option<&str>, dim: u8, k: usize) -> anyhow::Result<Ve
             }
             (Some(l), _) => l,
             (None, Some(n)) => n,
+            (None, None) if per_output => parts[idx],
             (None, None) => bail!("--outputs: '{item}' needs a length (invariant:LEN)"),
         };
         if len == 0 {
@@ -129,9 +142,16 @@ mod tests {
         assert!(parse_schema(None, 3, 4, false).unwrap().is_empty());
         assert!(parse_schema(Some("pos:2"), 3, 4, true).is_err());
         assert!(parse_schema(Some("blob:0"), 3, 4, true).is_err());
-        let o = parse_outputs(Some("invariant:2,vector"), 3, 5).unwrap();
+        let o = parse_outputs(Some("invariant:2,vector"), 3, &[5]).unwrap();
         assert_eq!(o[1], OutputSpec::new(OutputKind::Vector, 3));
-        assert!(parse_outputs(Some("vector:2"), 3, 2).is_err());
-        assert!(parse_outputs(Some("invariant:2"), 3, 3).is_err());
+        assert!(parse_outputs(Some("vector:2"), 3, &[2]).is_err());
+        assert!(parse_outputs(Some("invariant:2"), 3, &[3]).is_err());
+        // Two graph outputs: one range each by default, lengths taken from the outputs.
+        let two = parse_outputs(None, 3, &[4, 3]).unwrap();
+        assert_eq!(two.len(), 2);
+        let o = parse_outputs(Some("invariant,vector"), 3, &[4, 3]).unwrap();
+        assert_eq!(o[0], OutputSpec::new(OutputKind::Invariant, 4));
+        assert_eq!(o[1], OutputSpec::new(OutputKind::Vector, 3));
+        assert!(parse_outputs(Some("invariant"), 3, &[4, 3]).is_err());
     }
 }

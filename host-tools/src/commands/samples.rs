@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 
 use crate::npy::{Dtype, NpyArray};
 
@@ -46,7 +46,10 @@ fn shape_str(shape: &[usize]) -> String {
 
 /// Reads `path` (what = "--input", "--calibration") and checks it against `e`.
 pub fn read(path: &Path, what: &str, e: Expect) -> anyhow::Result<Samples> {
-    let arr = NpyArray::read(path).with_context(|| format!("{what} {}", path.display()))?;
+    let arr = NpyArray::read(path).map_err(|e| match e {
+        crate::npy::NpyError::Io { .. } => anyhow::anyhow!("{what} {e}"),
+        e => anyhow::anyhow!("{what} {}: {e}", path.display()),
+    })?;
     if arr.dtype() == Dtype::I8 {
         bail!(
             "{what} {}: dtype int8 is not supported, expected float32 raw inputs",
@@ -70,6 +73,13 @@ pub fn read(path: &Path, what: &str, e: Expect) -> anyhow::Result<Samples> {
         Some(f) => points != f,
         None => points == 0 || points > e.max,
     };
+    if channels == e.channels && e.fixed.is_none() && points > e.max && batch > 0 {
+        bail!(
+            "{what} {}: {points} rows per sample, the model is planned for at most {} (convert with --max-points {points} or more to accept them)",
+            path.display(),
+            e.max
+        );
+    }
     if channels != e.channels || bad_n || batch == 0 {
         bail!(
             "{what} {}: shape {} given, expected {want}",

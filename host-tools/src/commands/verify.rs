@@ -11,13 +11,12 @@ use std::process::Command;
 
 use anyhow::{anyhow, bail, Context};
 
-use super::convert_lower::lower;
+use super::convert::load_lowered;
 use super::print_stdout;
 use super::run::{expect, load_blob, run_batch};
 use super::samples;
 use crate::blob::{self, AlignedBuf, BlobModel, OutputSpec, Precision, Quant};
 use crate::cli::VerifyArgs;
-use crate::ir::fuse_pointwise_max;
 use crate::npy::NpyArray;
 use crate::quantize::{frames::canonical_inputs, trace};
 use equiframe::engine::trace::average_outputs;
@@ -49,7 +48,12 @@ pub fn python() -> PathBuf {
 }
 
 /// onnxruntime outputs `(M, K)` of `onnx` on the canonical inputs `x` (`M x N x C`).
-fn ort(onnx: &Path, x: Vec<f32>, shape: [usize; 3]) -> anyhow::Result<(Vec<f32>, usize)> {
+fn ort(
+    onnx: &Path,
+    x: Vec<f32>,
+    shape: [usize; 3],
+    channels_first: bool,
+) -> anyhow::Result<(Vec<f32>, usize)> {
     let dir = std::env::temp_dir().join(format!("equiframe-verify-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let (xp, yp) = (dir.join("x.npy"), dir.join("y.npy"));
@@ -58,23 +62,27 @@ fn ort(onnx: &Path, x: Vec<f32>, shape: [usize; 3]) -> anyhow::Result<(Vec<f32>,
         .write(&xp)?;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/ort_run.py");
     let py = python();
-    let out = Command::new(&py)
-        .arg(script)
-        .arg(onnx)
-        .arg(&xp)
-        .arg(&yp)
-        .output()
-        .with_context(|| {
-            format!(
-                "starting {} (set EQUIFRAME_PYTHON to a Python with onnxruntime)",
-                py.display()
-            )
-        })?;
+    let mut cmd = Command::new(&py);
+    cmd.arg(script).arg(onnx).arg(&xp).arg(&yp);
+    if channels_first {
+        cmd.arg("--channels-first");
+    }
+    let out = cmd.output().with_context(|| {
+        format!(
+            "starting {} (set EQUIFRAME_PYTHON to a Python with onnxruntime)",
+            py.display()
+        )
+    })?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
-        let last = err.lines().last().unwrap_or("no message");
+        let all: Vec<&str> = err.split_whitespace().collect();
+        let msg = if all.is_empty() {
+            "no message".to_string()
+        } else {
+            all.join(" ")
+        };
         let _ = std::fs::remove_dir_all(&dir);
-        bail!("onnxruntime ({} {script}) failed: {last}", py.display());
+        bail!("onnxruntime failed on {}: {msg}", onnx.display());
     }
     let y = NpyArray::read(&yp)?;
     let _ = std::fs::remove_dir_all(&dir);
@@ -94,13 +102,11 @@ fn errors(a: &[f32], b: &[f32]) -> (f32, f32, f32) {
     (mx, (sum / a.len().max(1) as f64) as f32, rel)
 }
 
-/// The f32 blob model of `onnx` with the frame settings of `m` (the float reference).
-fn float_reference(m: &Model<'_>, onnx: &Path) -> anyhow::Result<(BlobModel, Vec<String>)> {
-    let mut g = crate::onnx::load(onnx)
-        .with_context(|| format!("{}", onnx.display()))?
-        .graph;
-    fuse_pointwise_max(&mut g);
-    let low = lower(&g)?;
+/// The f32 blob model of `onnx` with the frame settings of `m` (the float reference), its
+/// layer names, and whether the ONNX input is channels first.
+fn float_reference(m: &Model<'_>, onnx: &Path) -> anyhow::Result<(BlobModel, Vec<String>, bool)> {
+    let (imported, low) = load_lowered(onnx)?;
+    let channels_first = imported.input_layout == crate::onnx::InputLayout::ChannelsFirst;
     if low.channels != m.input_channels() || low.outputs != m.output_len() {
         bail!(
             "{} takes {} channels and outputs {}, the blob takes {} and outputs {}",
@@ -130,7 +136,7 @@ fn float_reference(m: &Model<'_>, onnx: &Path) -> anyhow::Result<(BlobModel, Vec
             .collect(),
         layers: low.layers,
     };
-    Ok((model, low.names))
+    Ok((model, low.names, channels_first))
 }
 
 /// Per-layer `(max, mean)` error of the blob against the float reference on `inputs`, or why
@@ -195,7 +201,7 @@ pub fn run(args: &VerifyArgs, quiet: bool) -> anyhow::Result<()> {
     let buf = load_blob(&args.model)?;
     let m = Model::from_bytes(buf.as_bytes()).map_err(|e| anyhow!("{e}"))?;
     let x = samples::read(&args.input, "--input", expect(&m))?;
-    let (fmodel, names) = float_reference(&m, &args.onnx)?;
+    let (fmodel, names, channels_first) = float_reference(&m, &args.onnx)?;
     let fbytes = blob::write(&fmodel).map_err(|e| anyhow!("float reference: {e}"))?;
     let fbuf = AlignedBuf::from_slice(&fbytes);
     let fm = Model::from_bytes(fbuf.as_bytes()).map_err(|e| anyhow!("{e}"))?;
@@ -212,7 +218,12 @@ pub fn run(args: &VerifyArgs, quiet: bool) -> anyhow::Result<()> {
     let total = stack.len();
     let per_layer = layer_errors(&m, &fm, &stack[..total.min(LAYER_INPUTS)], x.points);
     let flat: Vec<f32> = stack.concat();
-    let (yo, k) = ort(&args.onnx, flat, [total, x.points, x.channels])?;
+    let (yo, k) = ort(
+        &args.onnx,
+        flat,
+        [total, x.points, x.channels],
+        channels_first,
+    )?;
     if k != m.output_len() {
         bail!(
             "onnxruntime outputs {k} channels per sample, the blob {}",

@@ -11,15 +11,36 @@ pub struct NodeRef<'a> {
 }
 
 impl<'a> NodeRef<'a> {
-    /// Node name (or its first output when unnamed).
+    /// Node name (or its first output when unnamed). Nodes of the dynamo exporter carry their
+    /// PyTorch module path in `pkg.torch.onnx.name_scopes`; it is prefixed as `/a/b/` so
+    /// [`super::error::layer_of`] finds the layer as it does in TorchScript names.
     pub fn name(&self) -> String {
-        match self.node.name() {
+        let base = match self.node.name() {
             "" => self
                 .node
                 .output
                 .first()
                 .map_or_else(|| "<unnamed>".into(), |o| format!("<unnamed, output {o}>")),
             n => n.to_string(),
+        };
+        if base.starts_with('/') {
+            return base;
+        }
+        let prop = |key: &str| {
+            self.node
+                .metadata_props
+                .iter()
+                .find(|p| p.key() == key)
+                .map(|p| p.value().to_string())
+        };
+        let scopes = prop("namespace")
+            .map(|v| namespace_modules(&v))
+            .or_else(|| prop("pkg.torch.onnx.name_scopes").map(|v| scope_list(&v)))
+            .unwrap_or_default();
+        if scopes.is_empty() {
+            base
+        } else {
+            format!("/{}/{base}", scopes.join("/"))
         }
     }
 
@@ -48,7 +69,12 @@ impl<'a> NodeRef<'a> {
             node: self.name(),
             op_type: self.op().to_string(),
             attribute: attribute.to_string(),
-            value: format!("{value:?}"),
+            value: {
+                let v = format!("{value:?}");
+                v.strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .map_or(v.clone(), str::to_string)
+            },
             supported: supported.to_string(),
         }
     }
@@ -105,4 +131,34 @@ pub fn norm_axis(node: &NodeRef<'_>, axis: i64, rank: usize) -> Result<usize, On
     } else {
         axis as usize
     })
+}
+
+/// The module names of a dynamo `namespace` value such as
+/// `: __main__.M/fc: torch.nn.modules.linear.Linear/linear: aten.linear.default` (`["fc"]`):
+/// every `name: type` step but the root and the final aten op.
+fn namespace_modules(v: &str) -> Vec<String> {
+    let steps: Vec<&str> = v.split('/').collect();
+    let Some((_, inner)) = steps.split_first() else {
+        return Vec::new();
+    };
+    let inner = match inner.split_last() {
+        Some((last, rest)) if last.contains(": aten.") || last.contains(": <built-in") => rest,
+        _ => inner,
+    };
+    inner
+        .iter()
+        .filter_map(|s| s.split(':').next())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The module path of a `name_scopes` value such as `['', 'blocks', 'blocks.0']`.
+fn scope_list(v: &str) -> Vec<String> {
+    v.trim_matches(|c| c == '[' || c == ']')
+        .split(',')
+        .map(|s| s.trim().trim_matches(|c| c == '\'' || c == '"').to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }

@@ -83,6 +83,10 @@ fn transpose(t: &Tensor, perm: &[usize]) -> Tensor {
 }
 
 fn binary(n: NodeRef<'_>, a: &Tensor, b: &Tensor) -> Result<Tensor, OnnxError> {
+    binary_named(n, a, b, n.op())
+}
+
+fn binary_named(n: NodeRef<'_>, a: &Tensor, b: &Tensor, op: &str) -> Result<Tensor, OnnxError> {
     let r = a.dims.len().max(b.dims.len());
     let pad = |d: &[usize]| [vec![1; r - d.len()], d.to_vec()].concat();
     let (da, db) = (pad(&a.dims), pad(&b.dims));
@@ -122,20 +126,22 @@ fn binary(n: NodeRef<'_>, a: &Tensor, b: &Tensor) -> Result<Tensor, OnnxError> {
                     n.err("arithmetic on the dynamic batch or point count is not supported")
                 );
             }
-            let f = |p: i64, q: i64| match n.op() {
+            let f = |p: i64, q: i64| match op {
                 "Add" => p.wrapping_add(q),
                 "Sub" => p.wrapping_sub(q),
                 "Mul" => p.wrapping_mul(q),
+                "Pow" => p.wrapping_pow(q.clamp(0, 63) as u32),
                 _ => p.checked_div(q).unwrap_or(0),
             };
             Data::I64(pairs.iter().map(|&(i, j)| f(x[i], y[j])).collect())
         }
         _ => {
             let (x, y) = (a.as_f32(), b.as_f32());
-            let f = |p: f32, q: f32| match n.op() {
+            let f = |p: f32, q: f32| match op {
                 "Add" => p + q,
                 "Sub" => p - q,
                 "Mul" => p * q,
+                "Pow" => p.powf(q),
                 _ => p / q,
             };
             Data::F32(pairs.iter().map(|&(i, j)| f(x[i], y[j])).collect())
@@ -240,7 +246,51 @@ pub(crate) fn fold(
                 "float, double, float16, int64, int32, int8, uint8",
             )),
         },
-        "Add" | "Sub" | "Mul" | "Div" => binary(n, x, input(1)?),
+        "Add" | "Sub" | "Mul" | "Div" | "Pow" => binary(n, x, input(1)?),
+        "Sqrt" | "Reciprocal" | "Neg" => {
+            let f = |v: f32| match n.op() {
+                "Sqrt" => v.sqrt(),
+                "Reciprocal" => 1.0 / v,
+                _ => -v,
+            };
+            match &x.data {
+                Data::I64(v) if n.op() == "Neg" => {
+                    Ok(Tensor::i64(x.dims.clone(), v.iter().map(|&e| -e).collect()))
+                }
+                _ => Ok(Tensor::f32(
+                    x.dims.clone(),
+                    x.as_f32().into_iter().map(f).collect(),
+                )),
+            }
+        }
+        "ConstantOfShape" => {
+            let dims: Vec<usize> = x.as_i64().iter().map(|&d| d.max(0) as usize).collect();
+            let count = dims.iter().product();
+            let value = match n.attr("value").and_then(|a| a.t.as_ref()) {
+                Some(t) => Tensor::from_proto(t)?,
+                None => Tensor::f32(vec![1], vec![0.0]),
+            };
+            Ok(match value.data {
+                Data::F32(v) => Tensor::f32(dims, vec![v.first().copied().unwrap_or(0.0); count]),
+                Data::I64(v) => Tensor::i64(dims, vec![v.first().copied().unwrap_or(0); count]),
+            })
+        }
+        "Expand" => {
+            let shape: Vec<usize> = input(1)?
+                .as_i64()
+                .iter()
+                .map(|&d| d.max(1) as usize)
+                .collect();
+            let ones = match &x.data {
+                Data::F32(_) => Tensor::f32(shape.clone(), vec![0.0; shape.iter().product()]),
+                Data::I64(_) => Tensor::i64(shape.clone(), vec![0; shape.iter().product()]),
+            };
+            let mut out = binary_named(n, x, &ones, "Add")?;
+            if out.dims.len() < x.dims.len() {
+                out.dims = x.dims.clone();
+            }
+            Ok(out)
+        }
         "Relu" => Ok(Tensor::f32(
             x.dims.clone(),
             x.as_f32().iter().map(|v| v.max(0.0)).collect(),

@@ -3,7 +3,7 @@
 
 use super::attrs::NodeRef;
 use super::proto::{tensor_shape_proto::dimension, type_proto, ValueInfoProto};
-use super::OnnxError;
+use super::{InputLayout, OnnxError};
 use crate::ir::{Graph, Shape, ValueId};
 
 /// Meaning of one axis of an activation tensor.
@@ -19,6 +19,36 @@ pub(crate) enum Ax {
     One,
 }
 
+/// A per-channel affine map `x * scale + shift` (a BatchNormalization at inference).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Affine {
+    /// Per-channel factor.
+    pub scale: Vec<f32>,
+    /// Per-channel offset.
+    pub shift: Vec<f32>,
+}
+
+impl Affine {
+    /// `self` applied after `first`.
+    pub fn after(&self, first: &Affine) -> Affine {
+        Affine {
+            scale: self
+                .scale
+                .iter()
+                .zip(&first.scale)
+                .map(|(a, b)| a * b)
+                .collect(),
+            shift: self
+                .scale
+                .iter()
+                .zip(&first.shift)
+                .zip(&self.shift)
+                .map(|((a, b), c)| a * b + c)
+                .collect(),
+        }
+    }
+}
+
 /// An activation: an IR value and the meaning of each ONNX axis.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Act {
@@ -26,6 +56,9 @@ pub(crate) struct Act {
     pub id: ValueId,
     /// Meaning of each ONNX axis.
     pub dims: Vec<Ax>,
+    /// A BatchNormalization not folded yet: the ONNX tensor is `value * scale + shift` per
+    /// channel; the next MatMul/Gemm/Conv absorbs it.
+    pub pre: Option<Affine>,
 }
 
 /// Marks the batch size in a `Shape` result (folded into `Reshape` targets).
@@ -34,6 +67,15 @@ pub(crate) const BATCH_MARK: i64 = i64::MIN + 1;
 pub(crate) const POINTS_MARK: i64 = i64::MIN + 2;
 
 impl Act {
+    /// An activation with no pending affine map.
+    pub fn new(id: ValueId, dims: Vec<Ax>) -> Act {
+        Act {
+            id,
+            dims,
+            pre: None,
+        }
+    }
+
     /// Position of the first axis of kind `ax`.
     pub fn pos(&self, ax: Ax) -> Option<usize> {
         self.dims.iter().position(|&a| a == ax)
@@ -56,7 +98,11 @@ impl Act {
 
     /// The same value with other axis meanings.
     pub fn with(&self, dims: Vec<Ax>) -> Act {
-        Act { id: self.id, dims }
+        Act {
+            id: self.id,
+            dims,
+            pre: self.pre.clone(),
+        }
     }
 }
 
@@ -74,8 +120,8 @@ pub(crate) fn dims_str(dims: &[Ax]) -> String {
     format!("({})", s.join(","))
 }
 
-/// Points and channels of the graph input, which must be float (B, N, C) with C fixed.
-pub(crate) fn input_shape(vi: &ValueInfoProto) -> Result<(Option<usize>, usize), OnnxError> {
+/// Sizes of the graph input's axes (`None` where dynamic); it must be a float tensor.
+pub(crate) fn input_dims(vi: &ValueInfoProto) -> Result<Vec<Option<usize>>, OnnxError> {
     let bad = |p: String| OnnxError::Graph(format!("input '{}' {p}", vi.name()));
     let Some(type_proto::Value::TensorType(t)) = vi.r#type.as_ref().and_then(|t| t.value.as_ref())
     else {
@@ -87,8 +133,7 @@ pub(crate) fn input_shape(vi: &ValueInfoProto) -> Result<(Option<usize>, usize),
             t.elem_type()
         )));
     }
-    let dims: Vec<Option<usize>> = t
-        .shape
+    Ok(t.shape
         .as_ref()
         .map(|s| {
             s.dim
@@ -99,23 +144,49 @@ pub(crate) fn input_shape(vi: &ValueInfoProto) -> Result<(Option<usize>, usize),
                 })
                 .collect()
         })
-        .unwrap_or_default();
-    match dims[..] {
-        [_, n, Some(c)] => Ok((n, c)),
-        [_, _, None] => Err(bad(
-            "has a dynamic channel count; export with a fixed C".into()
-        )),
-        _ => Err(bad(format!("has rank {}, expected (B,N,C)", dims.len()))),
+        .unwrap_or_default())
+}
+
+/// Points and channels of the graph input of sizes `dims`, read in `layout`, and the meaning
+/// of its axes.
+pub(crate) fn input_shape(
+    vi: &ValueInfoProto,
+    dims: &[Option<usize>],
+    layout: InputLayout,
+) -> Result<(Option<usize>, usize, Vec<Ax>), OnnxError> {
+    let bad = |p: String| OnnxError::Graph(format!("input '{}' {p}", vi.name()));
+    let size = |d: Option<usize>| d.map_or("?".to_string(), |v| v.to_string());
+    if let Some(b) = dims.first().copied().flatten().filter(|&b| b != 1) {
+        return Err(bad(format!(
+            "has a fixed batch of {b}; export with batch 1 or a dynamic batch"
+        )));
+    }
+    match (dims, layout) {
+        ([_, n, Some(c)], InputLayout::ChannelsLast) => {
+            Ok((*n, *c, vec![Ax::Batch, Ax::Points, Ax::Channels]))
+        }
+        ([_, Some(c), n], InputLayout::ChannelsFirst) => {
+            Ok((*n, *c, vec![Ax::Batch, Ax::Channels, Ax::Points]))
+        }
+        ([_, a, b], _) => Err(bad(format!(
+            "has shape (B,{},{}) with a dynamic channel count; export with a fixed C",
+            size(*a),
+            size(*b)
+        ))),
+        _ => Err(bad(format!(
+            "has rank {}, expected (B,N,C) or (B,C,N)",
+            dims.len()
+        ))),
     }
 }
 
 /// The graph output must be (B, K) or (B, N, K) up to size-1 axes.
-pub(crate) fn check_output(out: &Act, _g: &Graph) -> Result<(), OnnxError> {
+pub(crate) fn check_output(out: &Act, _g: &Graph, name: &str) -> Result<(), OnnxError> {
     let core: Vec<Ax> = out.dims.iter().copied().filter(|&a| a != Ax::One).collect();
     match core[..] {
         [Ax::Batch, Ax::Channels] | [Ax::Batch, Ax::Points, Ax::Channels] => Ok(()),
         _ => Err(OnnxError::Graph(format!(
-            "output has layout {} (B = batch, N = points, C = channels); expected (B,K) or (B,N,K)",
+            "output '{name}' has layout {} (B = batch, N = points, C = channels); expected (B,K) or (B,N,K)",
             dims_str(&out.dims)
         ))),
     }
@@ -154,6 +225,13 @@ pub(crate) fn reshape_dims(
             v if v > 0 => Entry::Lit(v as usize),
             v => return Err(n.err(format!("target {target:?} has entry {v}"))),
         });
+    }
+    // A batch-1 export writes the batch as a literal 1 (`Reshape [1, 64]`, `[1, -1]`).
+    if !entries.iter().any(|e| matches!(e, Entry::Known(Ax::Batch)))
+        && act.dims.first() == Some(&Ax::Batch)
+        && matches!(entries.first(), Some(Entry::Lit(1)))
+    {
+        entries[0] = Entry::Known(Ax::Batch);
     }
     let explain = "only size-1 axes may be added or removed, keeping the batch first; flattening points into channels is not supported";
     if !entries.iter().any(|e| matches!(e, Entry::Known(Ax::Batch))) {

@@ -4,11 +4,16 @@
 
 use super::attrs::NodeRef;
 use super::layout::{dims_str, Act, Ax};
+use super::lower_norm::absorb_before;
 use super::{Importer, OnnxError, Sym, Tensor};
 use crate::ir::{Activation, Linear, Op, Shape};
 
-/// Adds a dense (vector input) or pointwise (point input) layer; same axis meanings out.
-fn linear_layer(im: &mut Importer, n: NodeRef<'_>, x: &Act, lin: Linear) -> Sym {
+/// Adds a dense (vector input) or pointwise (point input) layer; same axis meanings out. A
+/// pending BatchNormalization of `x` goes into the weights.
+fn linear_layer(im: &mut Importer, n: NodeRef<'_>, x: &Act, mut lin: Linear) -> Sym {
+    if let Some(pre) = &x.pre {
+        absorb_before(&mut lin, 1, pre);
+    }
     let cout = lin.cout;
     let (op, shape) = match im.shape(x.id) {
         Shape::Points { n: pts, .. } => (Op::Pointwise(lin), Shape::Points { n: pts, c: cout }),
@@ -21,6 +26,7 @@ fn linear_layer(im: &mut Importer, n: NodeRef<'_>, x: &Act, lin: Linear) -> Sym 
 impl Act {
     fn with_id(mut self, id: usize) -> Act {
         self.id = id;
+        self.pre = None;
         self
     }
 }
@@ -212,16 +218,27 @@ pub(crate) fn conv(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> 
         Some(&[s]) if s >= 1 => s as usize,
         Some(s) => return Err(n.bad_attr("strides", s, "one stride >= 1")),
     };
+    let Shape::Points { n: pts, .. } = im.shape(x.id) else {
+        return Err(n.err("input has no points axis"));
+    };
     let (pb, pe) = match (n.string("auto_pad").as_deref(), n.ints("pads").as_deref()) {
         (Some("VALID"), _) | (None | Some("NOTSET"), None) => (0, 0),
         (None | Some("NOTSET"), Some(&[b, e])) if b >= 0 && e >= 0 => (b as usize, e as usize),
         (None | Some("NOTSET"), Some(p)) => return Err(n.bad_attr("pads", p, "[begin, end] >= 0")),
+        (Some(a @ ("SAME_UPPER" | "SAME_LOWER")), _) => {
+            let Some(len) = pts else {
+                return Err(n.err(format!("auto_pad {a} needs a fixed number of time steps")));
+            };
+            let total = (len.div_ceil(stride) - 1) * stride + k;
+            let total = total.saturating_sub(len);
+            if a == "SAME_UPPER" {
+                (total / 2, total - total / 2)
+            } else {
+                (total - total / 2, total / 2)
+            }
+        }
         (Some(a), _) => {
-            return Err(n.bad_attr(
-                "auto_pad",
-                a,
-                "NOTSET, VALID (export with explicit padding)",
-            ))
+            return Err(n.bad_attr("auto_pad", a, "NOTSET, VALID, SAME_UPPER, SAME_LOWER"))
         }
     };
     check_cin(n, im, &x, cin)?;
@@ -236,9 +253,6 @@ pub(crate) fn conv(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> 
         }
     };
     let wv = w.as_f32();
-    let Shape::Points { n: pts, .. } = im.shape(x.id) else {
-        return Err(n.err("input has no points axis"));
-    };
     if k == 1 && stride == 1 && pb == 0 && pe == 0 {
         return Ok(linear_layer(
             im,
@@ -269,13 +283,21 @@ pub(crate) fn conv(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> 
         })?),
         None => None,
     };
-    let linear = Linear {
+    let mut linear = Linear {
         cin,
         cout,
         weights,
         bias,
         act: Activation::None,
     };
+    if let Some(pre) = &x.pre {
+        if pb + pe > 0 {
+            return Err(n.err(
+                "follows a BatchNormalization and pads its input: the normalization cannot be folded into the padded taps (put the BatchNorm after the Conv)",
+            ));
+        }
+        absorb_before(&mut linear, k, pre);
+    }
     let op = Op::Conv1d {
         linear,
         k,

@@ -20,7 +20,7 @@ fn axes_of(im: &Importer, n: NodeRef<'_>, rank: usize) -> Result<Option<Vec<usiz
 fn pool_points(im: &mut Importer, n: NodeRef<'_>, x: &Act, kind: PoolKind, dims: Vec<Ax>) -> Sym {
     let c = im.shape(x.id).channels();
     let id = im.push(n, Op::GlobalPool(kind), vec![x.id], Shape::Vector { c });
-    Sym::Act(Act { id, dims })
+    Sym::Act(Act::new(id, dims))
 }
 
 /// `ReduceMax` / `ReduceMean` / `ReduceSum` over the points axis (and size-1 axes).
@@ -116,7 +116,13 @@ pub(crate) fn max_pool(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxErr
     }
     let k = match n.ints("kernel_shape").as_deref() {
         Some(&[k]) if k >= 1 => k as usize,
-        k => return Err(n.bad_attr("kernel_shape", k, "one kernel size >= 1")),
+        k => {
+            return Err(n.bad_attr(
+                "kernel_shape",
+                k.map_or("(missing)".to_string(), |k| format!("{k:?}")),
+                "one kernel size >= 1",
+            ))
+        }
     };
     let stride = match n.ints("strides").as_deref() {
         None => 1,
@@ -152,6 +158,19 @@ pub(crate) fn max_pool(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxErr
         ),
         None => None,
     };
+    if pts == Some(k) && pb == 0 && pe == 0 {
+        // One window over the whole input: a max over the points.
+        let id = im.push(
+            n,
+            Op::GlobalPool(PoolKind::Max),
+            vec![x.id],
+            Shape::Vector { c },
+        );
+        return Ok(Sym::Act(Act::new(
+            id,
+            vec![Ax::Batch, Ax::Channels, Ax::One],
+        )));
+    }
     let op = Op::MaxPool1d {
         k,
         stride,
@@ -159,7 +178,7 @@ pub(crate) fn max_pool(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxErr
         pad_end: pe,
     };
     let id = im.push(n, op, vec![x.id], Shape::Points { n: n_out, c });
-    Ok(Sym::Act(Act { id, dims: x.dims }))
+    Ok(Sym::Act(Act::new(id, x.dims)))
 }
 
 /// `Transpose`: relabels the axes.
@@ -188,6 +207,11 @@ pub(crate) fn transpose(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxEr
 pub(crate) fn reshape(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
     let x = im.act(n, 0)?;
     let target = im.konst(n, 1)?.as_i64();
+    let x = if target.len() < x.dims.len() {
+        collapse_single_point(im, n, x)
+    } else {
+        x
+    };
     let dims = reshape_dims(n, &x, &im.g, &target, n.int("allowzero", 0) != 0)?;
     Ok(Sym::Act(x.with(dims)))
 }
@@ -195,6 +219,7 @@ pub(crate) fn reshape(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxErro
 /// `Flatten`: (B, C, 1, ...) to (B, C).
 pub(crate) fn flatten(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
     let x = im.act(n, 0)?;
+    let x = collapse_single_point(im, n, x);
     let axis = norm_axis(&n, n.int("axis", 1), x.dims.len() + 1)?;
     let (left, right) = x.dims.split_at(axis);
     let only = |part: &[Ax], keep: Ax| {
@@ -209,9 +234,32 @@ pub(crate) fn flatten(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxErro
     Ok(Sym::Act(x.with(vec![Ax::Batch, Ax::Channels])))
 }
 
+/// An activation whose points axis holds exactly one row, as a vector (`(B,C,1)` after a
+/// window op whose output has length 1): a max over that one row, which is exact.
+pub(crate) fn collapse_single_point(im: &mut Importer, n: NodeRef<'_>, x: Act) -> Act {
+    match im.shape(x.id) {
+        Shape::Points { n: Some(1), c } if x.pre.is_none() => {
+            let id = im.push(
+                n,
+                Op::GlobalPool(PoolKind::Max),
+                vec![x.id],
+                Shape::Vector { c },
+            );
+            let dims = x
+                .dims
+                .iter()
+                .map(|&a| if a == Ax::Points { Ax::One } else { a })
+                .collect();
+            Act::new(id, dims)
+        }
+        _ => x,
+    }
+}
+
 /// `Squeeze`: removes size-1 axes.
 pub(crate) fn squeeze(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
     let x = im.act(n, 0)?;
+    let x = collapse_single_point(im, n, x);
     let axes = axes_of(im, n, x.dims.len())?;
     let sizes = x.sizes(&im.g);
     let drop = |i: usize| {
@@ -220,9 +268,9 @@ pub(crate) fn squeeze(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxErro
     };
     if let Some(i) = (0..x.dims.len()).find(|&i| drop(i) && x.dims[i] != Ax::One) {
         return Err(n.err(format!(
-            "axis {i} of {} has size {:?}, not 1",
+            "axis {i} of {} has size {}, not 1",
             dims_str(&x.dims),
-            sizes[i]
+            sizes[i].map_or("N (dynamic)".to_string(), |s| s.to_string())
         )));
     }
     let dims = x
@@ -290,8 +338,5 @@ pub(crate) fn concat(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError
         Shape::Vector { .. } => Shape::Vector { c },
     };
     let id = im.push(n, Op::Concat, xs.iter().map(|x| x.id).collect(), shape);
-    Ok(Sym::Act(Act {
-        id,
-        dims: first.dims,
-    }))
+    Ok(Sym::Act(Act::new(id, first.dims)))
 }

@@ -1,17 +1,24 @@
-//! ONNX import: a `ModelProto` (as `torch.onnx.export` writes it, opsets 13 to 21) parsed into
-//! the float graph IR ([`crate::ir::Graph`]).
+//! ONNX import: a `ModelProto` (as `torch.onnx.export` writes it with either exporter, opsets
+//! 11 to 24, weights inside or in an external-data file) parsed into the float graph IR
+//! ([`crate::ir::Graph`]).
 //!
-//! The model input is one batch `(B, N, C)`, channels last. Every ONNX tensor is tracked either
-//! as a constant (initializers and everything computed from them only, folded here) or as an
+//! The model input is one batch `(B, N, C)` channels last, or `(B, C, N)` channels first (the
+//! classic PointNet layout; the blob still takes `(N, C)` rows and the converter absorbs the
+//! transpose); the batch is dynamic or fixed to 1. Every ONNX tensor is tracked either as a
+//! constant (initializers and everything computed from them only, folded here) or as an
 //! activation: an IR value plus the meaning of each ONNX axis (batch, points, channels, or a
 //! size-1 axis), so transposes and reshapes cost nothing and PyTorch's `(B, C, N)` Conv1d
-//! layout maps onto the kernels' channels-last `(N, C)`.
+//! layout maps onto the kernels' channels-last `(N, C)`. `BatchNormalization` is folded into
+//! the linear layer before it, or carried as a pending per-channel affine map into the next
+//! one. Several graph outputs are concatenated, in order, into the output vector.
 
 mod attrs;
 mod error;
+mod external;
 mod fold;
 mod layout;
 mod lower_linear;
+mod lower_norm;
 mod lower_shape;
 pub mod proto;
 mod tensor;
@@ -21,12 +28,30 @@ use std::path::Path;
 
 use prost::Message;
 
-pub use error::{OnnxError, SUPPORTED_OPS};
+pub use error::{layer_of, OnnxError, SUPPORTED_OPS};
 pub use tensor::{Data, Tensor};
 
 use crate::ir::{Graph, Layer, Op, Shape, ValueId};
 use attrs::NodeRef;
-use layout::{Act, Ax};
+use layout::Act;
+
+/// Layout of the ONNX graph input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputLayout {
+    /// `(B, N, C)`: rows of channels, as the blob takes them.
+    ChannelsLast,
+    /// `(B, C, N)`: channels first; the converter absorbs the transpose.
+    ChannelsFirst,
+}
+
+/// One graph output: its name and its channels in the output vector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputPart {
+    /// ONNX output name.
+    pub name: String,
+    /// Channels (its range in the concatenated output vector follows the previous one's).
+    pub len: usize,
+}
 
 /// An imported model: the IR plus the ONNX names around it.
 #[derive(Debug, Clone)]
@@ -35,24 +60,36 @@ pub struct Imported {
     pub graph: Graph,
     /// Name of the ONNX graph input.
     pub input_name: String,
-    /// Name of the ONNX graph output.
-    pub output_name: String,
+    /// Layout of the ONNX graph input.
+    pub input_layout: InputLayout,
+    /// The ONNX input's batch size when the export fixed it (`Some(1)` for a batch-1 export).
+    pub fixed_batch: Option<usize>,
+    /// The graph outputs in order (concatenated into the output vector).
+    pub outputs: Vec<OutputPart>,
     /// The default-domain opset.
     pub opset: i64,
 }
 
-/// Reads and imports an ONNX file.
+/// Reads and imports an ONNX file (and its external-data file, if it has one).
 pub fn load(path: &Path) -> Result<Imported, OnnxError> {
-    let bytes = std::fs::read(path).map_err(|source| OnnxError::Io {
+    let bytes = std::fs::read(path).map_err(|error| OnnxError::Io {
         path: path.into(),
-        source,
+        error,
     })?;
-    from_bytes(&bytes)
+    let model = proto::ModelProto::decode(&bytes[..]).map_err(OnnxError::Decode)?;
+    let dir = path.parent().map(|d| {
+        if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        }
+    });
+    import_in(&model, dir)
 }
 
-/// Imports the bytes of an ONNX file.
+/// Imports the bytes of an ONNX file (weights inside).
 pub fn from_bytes(bytes: &[u8]) -> Result<Imported, OnnxError> {
-    let model = proto::ModelProto::decode(bytes)?;
+    let model = proto::ModelProto::decode(bytes).map_err(OnnxError::Decode)?;
     import(&model)
 }
 
@@ -74,40 +111,57 @@ pub(crate) struct Importer {
     producer: HashMap<ValueId, usize>,
 }
 
-/// Imports a decoded model.
+/// Imports a decoded model whose weights are inside it.
 pub fn import(model: &proto::ModelProto) -> Result<Imported, OnnxError> {
+    import_in(model, None)
+}
+
+/// Ops the classic channels-first input feeds directly.
+const CHANNELS_FIRST_OPS: &[&str] = &[
+    "Conv",
+    "BatchNormalization",
+    "MaxPool",
+    "AveragePool",
+    "GlobalMaxPool",
+    "GlobalAveragePool",
+];
+
+/// Imports a decoded model; `dir` is where its external-data files are.
+fn import_in(model: &proto::ModelProto, dir: Option<&Path>) -> Result<Imported, OnnxError> {
     let opset = model
         .opset_import
         .iter()
         .find(|o| matches!(o.domain(), "" | "ai.onnx"))
         .map(|o| o.version())
         .ok_or_else(|| OnnxError::Graph("has no default-domain opset".into()))?;
-    if !(13..=21).contains(&opset) {
+    if !(11..=24).contains(&opset) {
         return Err(OnnxError::Opset(opset));
     }
     let graph = model
         .graph
         .as_ref()
         .ok_or_else(|| OnnxError::Graph("is missing".into()))?;
-    let mut im = Importer {
-        g: Graph {
-            values: Vec::new(),
-            layers: Vec::new(),
-            output: 0,
-        },
-        syms: HashMap::new(),
-        consumers: HashMap::new(),
-        aliases: HashMap::new(),
-        producer: HashMap::new(),
-    };
+    if let Some(node) = graph
+        .node
+        .iter()
+        .find(|n| matches!(n.op_type(), "LSTM" | "GRU" | "RNN"))
+    {
+        return Err(OnnxError::Recurrent {
+            node: NodeRef { node }.name(),
+            op_type: node.op_type().to_string(),
+        });
+    }
+    let mut files = external::DataFiles::default();
+    let mut inits = HashMap::new();
     for t in &graph.initializer {
-        im.syms
-            .insert(t.name().to_string(), Sym::Const(Tensor::from_proto(t)?));
+        let resolved = files.resolve(t, dir)?;
+        let t = resolved.as_ref().unwrap_or(t);
+        inits.insert(t.name().to_string(), Tensor::from_proto(t)?);
     }
     let inputs: Vec<_> = graph
         .input
         .iter()
-        .filter(|i| !im.syms.contains_key(i.name()))
+        .filter(|i| !inits.contains_key(i.name()))
         .collect();
     let [input] = inputs[..] else {
         let names: Vec<_> = inputs.iter().map(|i| i.name()).collect();
@@ -115,25 +169,67 @@ pub fn import(model: &proto::ModelProto) -> Result<Imported, OnnxError> {
             "must have exactly one input (B,N,C), has {names:?}"
         )));
     };
-    let (n, c) = layout::input_shape(input)?;
+    let dims = layout::input_dims(input)?;
+    let first_ops: Vec<&str> = graph
+        .node
+        .iter()
+        .filter(|n| n.input.iter().any(|i| i == input.name()))
+        .map(|n| n.op_type())
+        .collect();
+    let cf_first = first_ops.iter().any(|o| CHANNELS_FIRST_OPS.contains(o))
+        || matches!(dims[..], [_, Some(_), None]);
+    let order = if cf_first {
+        [InputLayout::ChannelsFirst, InputLayout::ChannelsLast]
+    } else {
+        [InputLayout::ChannelsLast, InputLayout::ChannelsFirst]
+    };
+    let first = import_layout(graph, &inits, input, &dims, order[0], opset);
+    match first {
+        Ok(im) => Ok(im),
+        Err(e) => match import_layout(graph, &inits, input, &dims, order[1], opset) {
+            Ok(im) => Ok(im),
+            Err(_) => Err(e),
+        },
+    }
+}
+
+/// Imports the graph with its input read in `layout`.
+fn import_layout(
+    graph: &proto::GraphProto,
+    inits: &HashMap<String, Tensor>,
+    input: &proto::ValueInfoProto,
+    dims: &[Option<usize>],
+    layout: InputLayout,
+    opset: i64,
+) -> Result<Imported, OnnxError> {
+    let (n, c, act_dims) = layout::input_shape(input, dims, layout)?;
+    let mut im = Importer {
+        g: Graph {
+            values: Vec::new(),
+            layers: Vec::new(),
+            output: 0,
+        },
+        syms: inits
+            .iter()
+            .map(|(k, v)| (k.clone(), Sym::Const(v.clone())))
+            .collect(),
+        consumers: HashMap::new(),
+        aliases: HashMap::new(),
+        producer: HashMap::new(),
+    };
     im.g.values.push(Shape::Points { n, c });
-    let act = Act {
-        id: 0,
-        dims: vec![Ax::Batch, Ax::Points, Ax::Channels],
-    };
-    im.bind(input.name(), Sym::Act(act));
-    let [output] = &graph.output[..] else {
-        return Err(OnnxError::Graph(format!(
-            "must have exactly one output, has {}",
-            graph.output.len()
-        )));
-    };
+    im.bind(input.name(), Sym::Act(Act::new(0, act_dims)));
+    if graph.output.is_empty() {
+        return Err(OnnxError::Graph("has no output".into()));
+    }
     for node in &graph.node {
         for i in node.input.iter().filter(|i| !i.is_empty()) {
             *im.consumers.entry(i.clone()).or_default() += 1;
         }
     }
-    *im.consumers.entry(output.name().to_string()).or_default() += 1;
+    for output in &graph.output {
+        *im.consumers.entry(output.name().to_string()).or_default() += 1;
+    }
     for node in &graph.node {
         let nr = NodeRef { node };
         if !matches!(node.domain(), "" | "ai.onnx") {
@@ -149,27 +245,66 @@ pub fn import(model: &proto::ModelProto) -> Result<Imported, OnnxError> {
             }
         }
     }
-    let out = match im.syms.get(output.name()) {
-        Some(Sym::Act(a)) => a.clone(),
-        Some(Sym::Const(_)) => {
-            return Err(OnnxError::Graph(
-                "output does not depend on the input".into(),
-            ))
-        }
-        None => {
+    let mut outs = Vec::new();
+    let mut parts = Vec::new();
+    for output in &graph.output {
+        let out = match im.syms.get(output.name()) {
+            Some(Sym::Act(a)) => a.clone(),
+            Some(Sym::Const(_)) => {
+                return Err(OnnxError::Graph(format!(
+                    "output '{}' does not depend on the input",
+                    output.name()
+                )))
+            }
+            None => {
+                return Err(OnnxError::Graph(format!(
+                    "output '{}' is not computed by any node",
+                    output.name()
+                )))
+            }
+        };
+        if out.pre.is_some() {
             return Err(OnnxError::Graph(format!(
-                "output '{}' is not computed by any node",
+                "output '{}' ends in a BatchNormalization that has no MatMul/Gemm/Conv to fold into",
                 output.name()
-            )))
+            )));
+        }
+        layout::check_output(&out, &im.g, output.name())?;
+        parts.push(OutputPart {
+            name: output.name().to_string(),
+            len: im.shape(out.id).channels(),
+        });
+        outs.push(out.id);
+    }
+    im.g.output = match outs[..] {
+        [one] => one,
+        _ => {
+            let shapes: Vec<Shape> = outs.iter().map(|&o| im.shape(o)).collect();
+            if shapes.iter().any(|s| !matches!(s, Shape::Vector { .. })) {
+                return Err(OnnxError::Graph(format!(
+                    "has {} outputs; several outputs must each be one (B,K) vector per sample",
+                    outs.len()
+                )));
+            }
+            let c = shapes.iter().map(Shape::channels).sum();
+            let output = im.g.values.len();
+            im.g.values.push(Shape::Vector { c });
+            im.g.layers.push(Layer {
+                name: "outputs".into(),
+                op: Op::Concat,
+                inputs: outs,
+                output,
+            });
+            output
         }
     };
-    layout::check_output(&out, &im.g)?;
-    im.g.output = out.id;
     prune(&mut im.g);
     Ok(Imported {
         graph: im.g,
         input_name: input.name().into(),
-        output_name: output.name().into(),
+        input_layout: layout,
+        fixed_batch: dims.first().copied().flatten(),
+        outputs: parts,
         opset,
     })
 }
@@ -284,6 +419,21 @@ impl Importer {
         self.g.layers.get_mut(li)
     }
 
+    /// Applies the pending BatchNormalization of every activation input of `n`, which cannot
+    /// carry it further.
+    fn settle_inputs(&mut self, n: NodeRef<'_>) -> Result<(), OnnxError> {
+        for i in 0..n.node.input.len() {
+            if let Some(Sym::Act(a)) = self.opt(n, i)? {
+                if a.pre.is_some() {
+                    return Err(n.err(
+                        "follows a BatchNormalization that cannot be folded: only a MatMul, Gemm or Conv (without padding) directly before or after it can absorb it",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn lower_node(&mut self, n: NodeRef<'_>) -> Result<Vec<Sym>, OnnxError> {
         let all_const = n
             .node
@@ -303,8 +453,25 @@ impl Importer {
                 .collect::<Result<_, _>>()?;
             return fold::fold(self, n, &inputs).map(|t| vec![Sym::Const(t)]);
         }
+        if !matches!(
+            n.op(),
+            "Identity"
+                | "Dropout"
+                | "Transpose"
+                | "Reshape"
+                | "Flatten"
+                | "Squeeze"
+                | "Unsqueeze"
+                | "MatMul"
+                | "Gemm"
+                | "Conv"
+                | "BatchNormalization"
+        ) {
+            self.settle_inputs(n)?;
+        }
         let out = match n.op() {
-            "Identity" => Sym::Act(self.act(n, 0)?),
+            "Identity" | "Dropout" => Sym::Act(self.act(n, 0)?),
+            "BatchNormalization" => lower_norm::batch_norm(self, n)?,
             "MatMul" => lower_linear::matmul(self, n)?,
             "Gemm" => lower_linear::gemm(self, n)?,
             "Conv" => lower_linear::conv(self, n)?,

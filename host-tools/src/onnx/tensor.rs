@@ -76,7 +76,7 @@ impl Tensor {
         };
         if t.data_location == Some(1) {
             return Err(bad(
-                "external data is not supported (save the model with weights inside)".into(),
+                "external data must be resolved first (the model's folder is unknown)".into(),
             ));
         }
         let dims = t
@@ -108,6 +108,13 @@ impl Tensor {
                     .collect(),
             ),
             11 => Data::F32(t.double_data.iter().map(|&x| x as f32).collect()),
+            10 if has_raw => Data::F32(
+                chunks(2)?
+                    .iter()
+                    .map(|c| f16_to_f32(u16::from_le_bytes([c[0], c[1]])))
+                    .collect(),
+            ),
+            10 => Data::F32(t.int32_data.iter().map(|&x| f16_to_f32(x as u16)).collect()),
             7 if has_raw => Data::I64(
                 chunks(8)?
                     .iter()
@@ -130,5 +137,18 @@ impl Tensor {
             return Err(bad(format!("{} elements, dims need {count}", out.len())));
         }
         Ok(out)
+    }
+}
+
+/// IEEE 754 half precision to f32 (exact).
+pub(crate) fn f16_to_f32(h: u16) -> f32 {
+    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exp = i32::from((h >> 10) & 0x1f);
+    let frac = f32::from(h & 0x3ff);
+    match exp {
+        0 => sign * frac * (2.0f32).powi(-24),
+        31 if frac == 0.0 => sign * f32::INFINITY,
+        31 => f32::NAN,
+        e => sign * (1.0 + frac / 1024.0) * (2.0f32).powi(e - 15),
     }
 }
