@@ -184,6 +184,10 @@ pub struct InspectArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// The ONNX file the blob was converted from: also print its opset, input layout (and
+    /// whether the converter absorbed a channels-first transpose) and graph outputs.
+    #[arg(long)]
+    pub onnx: Option<PathBuf>,
 }
 
 /// Arguments of `verify`.

@@ -170,6 +170,11 @@ fn verify_batch1_dynamo_and_channels_first_exports() {
         assert_eq!(rc, 0, "{net}: {err}");
         if net == "pn_conv_bn_cf" {
             assert!(out.contains("absorbed the transpose"), "{out}");
+            let (_, info, _) = equiframe(&["inspect", o, "--onnx", &onnx]);
+            assert!(
+                info.contains("(B,C,N) (channels first: the converter absorbed the transpose"),
+                "{info}"
+            );
         }
         let (rc, out, err) = equiframe(&["verify", o, "--onnx", &onnx, "--input", &input]);
         assert_eq!(rc, 0, "{net}.{variant}: {out} {err}");

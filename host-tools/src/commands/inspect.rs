@@ -262,14 +262,90 @@ pub fn text(i: &Info) -> String {
     s
 }
 
+/// What `inspect --onnx` adds: the ONNX side of the conversion.
+#[derive(Debug, Clone, Serialize)]
+pub struct OnnxInfo {
+    /// Default-domain opset.
+    pub opset: i64,
+    /// Graph input name.
+    pub input: String,
+    /// `(B,N,C)` or `(B,C,N)`.
+    pub input_layout: String,
+    /// Whether the converter absorbed a channels-first transpose (the blob takes `(N,C)`).
+    pub transpose_absorbed: bool,
+    /// Batch fixed by the export (`None`: dynamic).
+    pub fixed_batch: Option<usize>,
+    /// Graph outputs `(name, start, len)` in the blob's output vector.
+    pub outputs: Vec<(String, usize, usize)>,
+}
+
+/// The ONNX side of a conversion, from the ONNX file.
+pub fn onnx_info(path: &std::path::Path) -> anyhow::Result<OnnxInfo> {
+    let im = crate::onnx::load(path).map_err(|e| match e {
+        crate::onnx::OnnxError::Io { .. } => anyhow!("{e}"),
+        e => anyhow!("{}: {e}", path.display()),
+    })?;
+    let cf = im.input_layout == crate::onnx::InputLayout::ChannelsFirst;
+    let mut start = 0;
+    let outputs = im
+        .outputs
+        .iter()
+        .map(|o| {
+            let r = (o.name.clone(), start, o.len);
+            start += o.len;
+            r
+        })
+        .collect();
+    Ok(OnnxInfo {
+        opset: im.opset,
+        input: im.input_name,
+        input_layout: if cf { "(B,C,N)" } else { "(B,N,C)" }.into(),
+        transpose_absorbed: cf,
+        fixed_batch: im.fixed_batch,
+        outputs,
+    })
+}
+
+fn onnx_text(o: &OnnxInfo) -> String {
+    let outs: Vec<String> = o
+        .outputs
+        .iter()
+        .map(|(n, s, l)| format!("{n} {s}..{}", s + l))
+        .collect();
+    format!(
+        "onnx: opset {}, input '{}' {}{}, batch {}, graph outputs [{}]",
+        o.opset,
+        o.input,
+        o.input_layout,
+        if o.transpose_absorbed {
+            " (channels first: the converter absorbed the transpose, the blob takes (N,C) rows)"
+        } else {
+            ""
+        },
+        o.fixed_batch
+            .map_or("dynamic".to_string(), |b| b.to_string()),
+        outs.join(", ")
+    )
+}
+
 /// Runs `inspect`.
 pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
     let buf = load_blob(&args.model)?;
     let m = Model::from_bytes(buf.as_bytes()).map_err(|e| anyhow!("{e}"))?;
     let i = info(&m);
+    let o = args.onnx.as_deref().map(onnx_info).transpose()?;
     if args.json {
-        print_stdout(&serde_json::to_string_pretty(&i)?)
+        let mut v = serde_json::to_value(&i)?;
+        if let (Some(o), Some(map)) = (&o, v.as_object_mut()) {
+            map.insert("onnx".into(), serde_json::to_value(o)?);
+        }
+        print_stdout(&serde_json::to_string_pretty(&v)?)
     } else {
-        print_stdout(&text(&i))
+        let mut t = text(&i);
+        if let Some(o) = &o {
+            t.push('\n');
+            t.push_str(&onnx_text(o));
+        }
+        print_stdout(&t)
     }
 }
