@@ -5,11 +5,13 @@ use std::path::PathBuf;
 
 /// The ops the importer understands, listed once in `equiframe convert --help`.
 pub const SUPPORTED_OPS: &str =
-    "MatMul, Gemm, Conv (1D, group 1; k = 1 or a fixed-length window), \
+    "MatMul, Gemm, Conv (1D: kernel 1, or any kernel on a fixed-length window; \
+grouped, depthwise and dilated kernels run as one dense kernel; auto_pad SAME), AveragePool (1D), \
 BatchNormalization (folded into the MatMul/Gemm/Conv before or after it), Add (bias, or two \
-activations of one shape), Relu, Clip, LeakyRelu, ReduceMax, ReduceMean, ReduceSum (over \
-points), GlobalMaxPool, GlobalAveragePool, MaxPool (1D), Transpose, Reshape, Flatten, Squeeze, \
-Unsqueeze, Concat (channels), Identity, Dropout (inference), Constant; on constants only: \
+activations of one shape), Mul/Div/Sub/Add by a per-channel or scalar constant (folded like a \
+BatchNormalization), Relu, Clip, LeakyRelu, ReduceMax, ReduceMean, ReduceSum (over \
+points), GlobalMaxPool, GlobalAveragePool, MaxPool (1D), Transpose, Reshape, Flatten (also a fixed-length \
+window into a following Gemm/MatMul), Squeeze, Unsqueeze, Concat (channels), Identity, Dropout (inference), Constant; on constants only: \
 Shape, Gather, Cast, Mul, Sub, Div, Pow, Sqrt, Reciprocal, Neg, Expand, ConstantOfShape";
 
 /// Why an ONNX model could not be imported.

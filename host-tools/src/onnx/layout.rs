@@ -59,6 +59,40 @@ pub(crate) struct Act {
     /// A BatchNormalization not folded yet: the ONNX tensor is `value * scale + shift` per
     /// channel; the next MatMul/Gemm/Conv absorbs it.
     pub pre: Option<Affine>,
+    /// Points flattened into channels: the IR value is `(len, C)` rows but the ONNX tensor is
+    /// `(B, C * len)`, channel-major (`c * len + t`, from `(B,C,N)`) when `channels_first`,
+    /// else row-major (`t * C + c`); only a following Gemm/MatMul reads it (as a conv over
+    /// the whole window).
+    pub flat: Option<Flat>,
+}
+
+/// How points were flattened into channels (see [`Act::flat`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Flat {
+    /// Rows flattened.
+    pub len: usize,
+    /// Channel-major order (from `(B,C,N)`).
+    pub channels_first: bool,
+    /// The flattening node (for errors).
+    pub node: String,
+    /// Its op type.
+    pub op: String,
+    /// The layout it flattened.
+    pub from: String,
+}
+
+impl Flat {
+    /// The error when something other than a Linear layer reads the flattened window.
+    pub fn refusal(&self, reader: &str) -> OnnxError {
+        OnnxError::Node {
+            node: self.node.clone(),
+            op_type: self.op.clone(),
+            problem: format!(
+                "flattening {} (points into channels) is supported only right before a Linear layer (Gemm/MatMul), but {reader} reads it",
+                self.from
+            ),
+        }
+    }
 }
 
 /// Marks the batch size in a `Shape` result (folded into `Reshape` targets).
@@ -73,6 +107,7 @@ impl Act {
             id,
             dims,
             pre: None,
+            flat: None,
         }
     }
 
@@ -102,6 +137,7 @@ impl Act {
             id: self.id,
             dims,
             pre: self.pre.clone(),
+            flat: self.flat.clone(),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! reader.
 
 use super::attrs::NodeRef;
-use super::layout::{dims_str, Act, Ax};
+use super::layout::{dims_str, Act, Ax, Flat};
 use super::lower_norm::absorb_before;
 use super::{Importer, OnnxError, Sym, Tensor};
 use crate::ir::{Activation, Linear, Op, Shape};
@@ -11,6 +11,9 @@ use crate::ir::{Activation, Linear, Op, Shape};
 /// Adds a dense (vector input) or pointwise (point input) layer; same axis meanings out. A
 /// pending BatchNormalization of `x` goes into the weights.
 fn linear_layer(im: &mut Importer, n: NodeRef<'_>, x: &Act, mut lin: Linear) -> Sym {
+    if let Some(f) = x.flat.clone() {
+        return flat_linear(im, n, x, lin, f);
+    }
     if let Some(pre) = &x.pre {
         absorb_before(&mut lin, 1, pre);
     }
@@ -23,6 +26,56 @@ fn linear_layer(im: &mut Importer, n: NodeRef<'_>, x: &Act, mut lin: Linear) -> 
     Sym::Act(x.with(x.dims.clone()).with_id(id))
 }
 
+/// A Linear layer on a fixed-length window flattened into channels (Conv -> Flatten -> Gemm):
+/// a conv whose kernel spans the whole window (the same weights and MACs), then its single
+/// row as a vector.
+fn flat_linear(im: &mut Importer, n: NodeRef<'_>, x: &Act, lin: Linear, f: Flat) -> Sym {
+    let (k, cout) = (f.len, lin.cout);
+    let c = lin.cin / k;
+    let mut weights = vec![0.0; lin.weights.len()];
+    for o in 0..cout {
+        for j in 0..k {
+            for i in 0..c {
+                let src = if f.channels_first {
+                    i * k + j
+                } else {
+                    j * c + i
+                };
+                weights[(o * k + j) * c + i] = lin.weights[o * lin.cin + src];
+            }
+        }
+    }
+    let op = Op::Conv1d {
+        linear: Linear {
+            cin: c,
+            cout,
+            weights,
+            bias: lin.bias,
+            act: lin.act,
+        },
+        k,
+        stride: 1,
+        pad_begin: 0,
+        pad_end: 0,
+    };
+    let conv = im.push(
+        n,
+        op,
+        vec![x.id],
+        Shape::Points {
+            n: Some(1),
+            c: cout,
+        },
+    );
+    let id = im.push(
+        n,
+        Op::GlobalPool(crate::ir::PoolKind::Max),
+        vec![conv],
+        Shape::Vector { c: cout },
+    );
+    Sym::Act(Act::new(id, vec![Ax::Batch, Ax::Channels]))
+}
+
 impl Act {
     fn with_id(mut self, id: usize) -> Act {
         self.id = id;
@@ -32,7 +85,7 @@ impl Act {
 }
 
 fn check_cin(n: NodeRef<'_>, im: &Importer, x: &Act, cin: usize) -> Result<(), OnnxError> {
-    let c = im.shape(x.id).channels();
+    let c = im.shape(x.id).channels() * x.flat.as_ref().map_or(1, |f| f.len);
     if c != cin {
         return Err(n.err(format!(
             "weights take {cin} input channels, the input has {c}"
@@ -196,23 +249,52 @@ pub(crate) fn conv(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> 
         )));
     }
     let w = im.konst(n, 1)?;
-    let [cout, cin, k] = w.dims[..] else {
+    let [cout, cin_g, k0] = w.dims[..] else {
         return Err(n.bad_attr(
             "kernel_shape",
             &w.dims[2.min(w.dims.len())..],
             "1D kernels (weights of rank 3)",
         ));
     };
+    if let Some(ks) = n.ints("kernel_shape").filter(|ks| ks[..] != [k0 as i64]) {
+        return Err(n.bad_attr("kernel_shape", ks, &format!("[{k0}] (the weights' kernel)")));
+    }
     let group = n.int("group", 1);
-    if group != 1 {
-        return Err(n.bad_attr("group", group, "1"));
+    let c_in = im.shape(x.id).channels();
+    let g = usize::try_from(group).unwrap_or(0);
+    if g == 0 || cin_g * g != c_in || cout % g != 0 {
+        return Err(n.bad_attr(
+            "group",
+            group,
+            &format!("a divisor of the {c_in} input and {cout} output channels"),
+        ));
     }
-    if let Some(d) = n.ints("dilations").filter(|d| d.iter().any(|&v| v != 1)) {
-        return Err(n.bad_attr("dilations", d, "[1]"));
-    }
-    if let Some(ks) = n.ints("kernel_shape").filter(|ks| ks[..] != [k as i64]) {
-        return Err(n.bad_attr("kernel_shape", ks, &format!("[{k}] (the weights' kernel)")));
-    }
+    let dilation = match n.ints("dilations").as_deref() {
+        None => 1,
+        Some(&[d]) if d >= 1 => d as usize,
+        Some(d) => return Err(n.bad_attr("dilations", d, "one dilation >= 1")),
+    };
+    // Grouped (depthwise) and dilated kernels as one dense kernel: zeros outside each group's
+    // block and between the dilated taps (exact; MACs x group and x dilation).
+    let k = (k0 - 1) * dilation + 1;
+    let cin = c_in;
+    let (w, k) = if g == 1 && dilation == 1 {
+        (w, k0)
+    } else {
+        let wv = w.as_f32();
+        let per_group = cout / g;
+        let mut dense = vec![0.0f32; cout * cin * k];
+        for o in 0..cout {
+            let grp = o / per_group;
+            for i in 0..cin_g {
+                for j in 0..k0 {
+                    dense[(o * cin + grp * cin_g + i) * k + j * dilation] =
+                        wv[(o * cin_g + i) * k0 + j];
+                }
+            }
+        }
+        (Tensor::f32(vec![cout, cin, k], dense), k)
+    };
     let stride = match n.ints("strides").as_deref() {
         None => 1,
         Some(&[s]) if s >= 1 => s as usize,
@@ -310,7 +392,12 @@ pub(crate) fn conv(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> 
 }
 
 /// Per-channel values of a constant that broadcasts against `x` along its channel axis only.
-fn channel_bias(n: NodeRef<'_>, im: &Importer, x: &Act, t: &Tensor) -> Result<Vec<f32>, OnnxError> {
+pub(crate) fn channel_values(
+    n: NodeRef<'_>,
+    im: &Importer,
+    x: &Act,
+    t: &Tensor,
+) -> Result<Vec<f32>, OnnxError> {
     let c = im.shape(x.id).channels();
     let r = x.dims.len();
     if t.dims.len() > r {
@@ -346,6 +433,11 @@ pub(crate) fn add(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
     let (a, b) = (im.sym(n, 0)?.clone(), im.sym(n, 1)?.clone());
     match (a, b) {
         (Sym::Act(x), Sym::Act(y)) => {
+            if x.pre.is_some() || y.pre.is_some() {
+                return Err(n.err(
+                    "adds the result of a BatchNormalization or scaling that cannot be folded (no MatMul/Gemm/Conv next to it)",
+                ));
+            }
             let (sx, sy) = (im.shape(x.id), im.shape(y.id));
             if x.dims != y.dims || sx != sy {
                 return Err(n.err(format!(
@@ -359,18 +451,25 @@ pub(crate) fn add(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
             let id = im.push(n, Op::Add(Activation::None), vec![x.id, y.id], sx);
             Ok(Sym::Act(x.with_id(id)))
         }
-        (Sym::Act(x), Sym::Const(t)) | (Sym::Const(t), Sym::Act(x)) => {
-            let bias = channel_bias(n, im, &x, &t)?;
-            let layer = im.sole_producer(x.id);
-            match layer.and_then(|l| l.op.linear_mut()).filter(|l| l.act == Activation::None) {
-                Some(lin) => {
+        (Sym::Act(x), Sym::Const(_)) | (Sym::Const(_), Sym::Act(x)) => {
+            // A bias of the layer before (its result has no other reader), or an offset
+            // carried into the next linear layer.
+            if x.pre.is_none() {
+                let t = match (im.sym(n, 0)?, im.sym(n, 1)?) {
+                    (Sym::Const(t), _) | (_, Sym::Const(t)) => t.clone(),
+                    _ => unreachable!("one input is a constant"),
+                };
+                let bias = channel_values(n, im, &x, &t)?;
+                let layer = im.sole_producer(x.id);
+                if let Some(lin) = layer
+                    .and_then(|l| l.op.linear_mut())
+                    .filter(|l| l.act == Activation::None)
+                {
                     lin.bias.iter_mut().zip(&bias).for_each(|(b, v)| *b += v);
-                    Ok(Sym::Act(x))
+                    return Ok(Sym::Act(x));
                 }
-                None => Err(n.err(
-                    "adding a constant is supported only as the bias of a MatMul/Gemm/Conv whose result has no other use",
-                )),
             }
+            super::lower_norm::const_arith(im, n)
         }
         _ => Err(n.err("both inputs are constants")),
     }

@@ -3,7 +3,7 @@
 //! as the activation's pending map into the next linear layer, which absorbs it.
 
 use super::attrs::NodeRef;
-use super::layout::{dims_str, Affine, Ax};
+use super::layout::{dims_str, Act, Affine, Ax};
 use super::{Importer, OnnxError, Sym};
 use crate::ir::{Activation, Linear};
 
@@ -63,7 +63,13 @@ pub(crate) fn batch_norm(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxE
     let eps = n.float("epsilon", 1e-5);
     let scale: Vec<f32> = (0..c).map(|i| p[0][i] / (p[3][i] + eps).sqrt()).collect();
     let shift: Vec<f32> = (0..c).map(|i| p[1][i] - p[2][i] * scale[i]).collect();
-    let bn = Affine { scale, shift };
+    Ok(affine(im, x, Affine { scale, shift }))
+}
+
+/// `x * scale + shift` per channel: folded into the linear layer producing `x` when it has no
+/// other reader and no activation, else carried as `x`'s pending map (composed with any map
+/// already pending) into the next linear layer.
+pub(crate) fn affine(im: &mut Importer, x: Act, bn: Affine) -> Sym {
     if x.pre.is_none() {
         if let Some(lin) = im
             .sole_producer(x.id)
@@ -71,7 +77,7 @@ pub(crate) fn batch_norm(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxE
             .filter(|l| l.act == Activation::None)
         {
             absorb_after(lin, &bn);
-            return Ok(Sym::Act(x));
+            return Sym::Act(x);
         }
     }
     let pre = match &x.pre {
@@ -80,5 +86,37 @@ pub(crate) fn batch_norm(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxE
     };
     let mut out = x;
     out.pre = Some(pre);
-    Ok(Sym::Act(out))
+    Sym::Act(out)
+}
+
+/// `Mul`, `Div`, `Add` and `Sub` of an activation and a constant that varies along the
+/// channels only (or not at all): a per-channel affine map (input scaling `x * 0.1`, a bias,
+/// an offset), folded like a BatchNormalization.
+pub(crate) fn const_arith(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
+    let (a, b) = (im.sym(n, 0)?.clone(), im.sym(n, 1)?.clone());
+    let (x, t, act_first) = match (a, b) {
+        (Sym::Act(x), Sym::Const(t)) => (x, t, true),
+        (Sym::Const(t), Sym::Act(x)) => (x, t, false),
+        _ => {
+            return Err(n.err(
+                "between two activations this is an element-wise layer not supported yet (only with a constant)",
+            ))
+        }
+    };
+    let v = super::lower_linear::channel_values(n, im, &x, &t)?;
+    let c = v.len();
+    let (scale, shift): (Vec<f32>, Vec<f32>) = match (n.op(), act_first) {
+        ("Mul", _) => (v, vec![0.0; c]),
+        ("Div", true) => {
+            if v.iter().any(|&d| d == 0.0) {
+                return Err(n.err("divides by zero"));
+            }
+            (v.iter().map(|d| 1.0 / d).collect(), vec![0.0; c])
+        }
+        ("Add", _) => (vec![1.0; c], v),
+        ("Sub", true) => (vec![1.0; c], v.iter().map(|d| -d).collect()),
+        ("Sub", false) => (vec![-1.0; c], v),
+        _ => return Err(n.err("a constant divided by an activation is not supported")),
+    };
+    Ok(affine(im, x, Affine { scale, shift }))
 }

@@ -2,7 +2,7 @@
 //! Unsqueeze, Concat). Layout ops on activations only relabel axes; they add no layer.
 
 use super::attrs::{norm_axis, NodeRef};
-use super::layout::{dims_str, reshape_dims, Act, Ax};
+use super::layout::{dims_str, reshape_dims, Act, Ax, Flat};
 use super::{Importer, OnnxError, Sym};
 use crate::ir::{Op, PoolKind, Shape};
 
@@ -203,10 +203,46 @@ pub(crate) fn transpose(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxEr
     Ok(Sym::Act(x.with(dims)))
 }
 
-/// `Reshape`: adds or removes size-1 axes.
+/// `x` flattened to `(B, C * N)` when it is `(B,C,N)` or `(B,N,C)` (up to size-1 axes) with a
+/// fixed N and `total` (if known) is `C * N`.
+fn flatten_points(im: &Importer, n: NodeRef<'_>, x: &Act, total: Option<usize>) -> Option<Act> {
+    let core: Vec<Ax> = x.dims.iter().copied().filter(|&a| a != Ax::One).collect();
+    let Shape::Points { n: Some(len), c } = im.shape(x.id) else {
+        return None;
+    };
+    let channels_first = match core[..] {
+        [Ax::Batch, Ax::Channels, Ax::Points] => true,
+        [Ax::Batch, Ax::Points, Ax::Channels] => false,
+        _ => return None,
+    };
+    if x.pre.is_some() || x.flat.is_some() || total.is_some_and(|t| t != c * len) || len < 2 {
+        return None;
+    }
+    let mut out = x.with(vec![Ax::Batch, Ax::Channels]);
+    out.flat = Some(Flat {
+        len,
+        channels_first,
+        node: n.name(),
+        op: n.op().to_string(),
+        from: dims_str(&x.dims),
+    });
+    Some(out)
+}
+
+/// `Reshape`: adds or removes size-1 axes, or flattens a fixed-length window into channels
+/// for a following Linear layer.
 pub(crate) fn reshape(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
     let x = im.act(n, 0)?;
     let target = im.konst(n, 1)?.as_i64();
+    if let [b, k] = target[..] {
+        let batch_like = b == 1 || b == -1 || b == 0 || b == super::layout::BATCH_MARK;
+        let total = usize::try_from(k).ok();
+        if batch_like && (k == -1 || total.is_some()) {
+            if let Some(flat) = flatten_points(im, n, &x, total) {
+                return Ok(Sym::Act(flat));
+            }
+        }
+    }
     let x = if target.len() < x.dims.len() {
         collapse_single_point(im, n, x)
     } else {
@@ -226,6 +262,11 @@ pub(crate) fn flatten(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxErro
         part.iter().all(|&a| a == keep || a == Ax::One) && part.contains(&keep)
     };
     if !only(left, Ax::Batch) || !only(right, Ax::Channels) {
+        if only(left, Ax::Batch) {
+            if let Some(flat) = flatten_points(im, n, &x, None) {
+                return Ok(Sym::Act(flat));
+            }
+        }
         return Err(n.err(format!(
             "flattening {} at axis {axis} would merge the batch, points or channels axes (only (B,C,1..) -> (B,C) is supported)",
             dims_str(&x.dims)
@@ -339,4 +380,107 @@ pub(crate) fn concat(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError
     };
     let id = im.push(n, Op::Concat, xs.iter().map(|x| x.id).collect(), shape);
     Ok(Sym::Act(Act::new(id, first.dims)))
+}
+
+/// `AveragePool` over one spatial axis (B, C, N): a mean over the points when one window
+/// covers the whole input, else a conv with the weight `1/k` on each channel's own taps
+/// (exact; MACs x C until a dedicated kernel exists). Padding counts as zeros
+/// (`count_include_pad`, PyTorch's default).
+pub(crate) fn average_pool(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
+    n.only_attrs(&[
+        "auto_pad",
+        "ceil_mode",
+        "count_include_pad",
+        "dilations",
+        "kernel_shape",
+        "pads",
+        "strides",
+    ])?;
+    let x = im.act(n, 0)?;
+    if x.dims[..] != [Ax::Batch, Ax::Channels, Ax::Points] {
+        return Err(n.err(format!(
+            "input layout {} should be (B,C,N): 1D pooling, channels first",
+            dims_str(&x.dims)
+        )));
+    }
+    let k = match n.ints("kernel_shape").as_deref() {
+        Some(&[k]) if k >= 1 => k as usize,
+        k => {
+            return Err(n.bad_attr(
+                "kernel_shape",
+                k.map_or("(missing)".to_string(), |k| format!("{k:?}")),
+                "one kernel size >= 1",
+            ))
+        }
+    };
+    let stride = match n.ints("strides").as_deref() {
+        None => 1,
+        Some(&[s]) if s >= 1 => s as usize,
+        Some(s) => return Err(n.bad_attr("strides", s, "one stride >= 1")),
+    };
+    let (pb, pe) = match n.ints("pads").as_deref() {
+        None => (0, 0),
+        Some(&[b, e]) if b >= 0 && e >= 0 => (b as usize, e as usize),
+        Some(p) => return Err(n.bad_attr("pads", p, "[begin, end] >= 0")),
+    };
+    if n.int("ceil_mode", 0) != 0 {
+        return Err(n.bad_attr("ceil_mode", n.int("ceil_mode", 0), "0"));
+    }
+    if pb + pe > 0 && n.int("count_include_pad", 0) == 0 {
+        return Err(n.bad_attr(
+            "count_include_pad",
+            0,
+            "1 with padding (PyTorch's default), or no padding",
+        ));
+    }
+    if let Some(d) = n.ints("dilations").filter(|d| d.iter().any(|&v| v != 1)) {
+        return Err(n.bad_attr("dilations", d, "[1]"));
+    }
+    if let Some(a) = n
+        .string("auto_pad")
+        .filter(|a| a != "NOTSET" && a != "VALID")
+    {
+        return Err(n.bad_attr("auto_pad", a, "NOTSET, VALID"));
+    }
+    let Shape::Points { n: pts, c } = im.shape(x.id) else {
+        return Err(n.err("input has no points axis"));
+    };
+    if pts == Some(k) && pb == 0 && pe == 0 {
+        let id = im.push(
+            n,
+            Op::GlobalPool(PoolKind::Mean),
+            vec![x.id],
+            Shape::Vector { c },
+        );
+        return Ok(Sym::Act(Act::new(
+            id,
+            vec![Ax::Batch, Ax::Channels, Ax::One],
+        )));
+    }
+    let Some(len) = pts else {
+        return Err(n.err("a windowed average needs a fixed number of time steps"));
+    };
+    let n_out = crate::ir::window_out(len, k, stride, pb, pe)
+        .ok_or_else(|| n.err(format!("{len} steps are fewer than the window {k}")))?;
+    let mut weights = vec![0.0f32; c * k * c];
+    for o in 0..c {
+        for j in 0..k {
+            weights[(o * k + j) * c + o] = 1.0 / k as f32;
+        }
+    }
+    let op = Op::Conv1d {
+        linear: crate::ir::Linear {
+            cin: c,
+            cout: c,
+            weights,
+            bias: vec![0.0; c],
+            act: crate::ir::Activation::None,
+        },
+        k,
+        stride,
+        pad_begin: pb,
+        pad_end: pe,
+    };
+    let id = im.push(n, op, vec![x.id], Shape::Points { n: Some(n_out), c });
+    Ok(Sym::Act(Act::new(id, x.dims)))
 }

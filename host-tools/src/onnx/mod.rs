@@ -116,6 +116,36 @@ pub fn import(model: &proto::ModelProto) -> Result<Imported, OnnxError> {
     import_in(model, None)
 }
 
+/// Ops lowered on activations (see `Importer::lower_node`).
+const KNOWN_OPS: &[&str] = &[
+    "Identity",
+    "Dropout",
+    "BatchNormalization",
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "MatMul",
+    "Gemm",
+    "Conv",
+    "Relu",
+    "Clip",
+    "LeakyRelu",
+    "ReduceMax",
+    "ReduceMean",
+    "ReduceSum",
+    "GlobalMaxPool",
+    "GlobalAveragePool",
+    "MaxPool",
+    "AveragePool",
+    "Transpose",
+    "Reshape",
+    "Flatten",
+    "Squeeze",
+    "Unsqueeze",
+    "Concat",
+];
+
 /// Ops the classic channels-first input feeds directly.
 const CHANNELS_FIRST_OPS: &[&str] = &[
     "Conv",
@@ -263,6 +293,9 @@ fn import_layout(
                 )))
             }
         };
+        if let Some(f) = &out.flat {
+            return Err(f.refusal(&format!("the graph output '{}'", output.name())));
+        }
         if out.pre.is_some() {
             return Err(OnnxError::Graph(format!(
                 "output '{}' ends in a BatchNormalization that has no MatMul/Gemm/Conv to fold into",
@@ -426,7 +459,22 @@ impl Importer {
             if let Some(Sym::Act(a)) = self.opt(n, i)? {
                 if a.pre.is_some() {
                     return Err(n.err(
-                        "follows a BatchNormalization that cannot be folded: only a MatMul, Gemm or Conv (without padding) directly before or after it can absorb it",
+                        "follows a BatchNormalization or a constant scale/offset that cannot be folded: only a MatMul, Gemm or Conv (without padding) directly before or after it can absorb it",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A window flattened into channels may only be read by a Linear layer.
+    fn check_flat(&self, n: NodeRef<'_>) -> Result<(), OnnxError> {
+        for i in 0..n.node.input.len() {
+            if let Some(Sym::Act(a)) = self.opt(n, i)? {
+                if a.flat.is_some() && !matches!(n.op(), "Gemm" | "MatMul" | "Identity" | "Dropout")
+                {
+                    return Err(n.err(
+                        "reads a window flattened into channels: only a Linear layer (Gemm/MatMul) directly after the flatten is supported",
                     ));
                 }
             }
@@ -453,6 +501,13 @@ impl Importer {
                 .collect::<Result<_, _>>()?;
             return fold::fold(self, n, &inputs).map(|t| vec![Sym::Const(t)]);
         }
+        if !KNOWN_OPS.contains(&n.op()) {
+            return Err(OnnxError::UnsupportedOp {
+                node: n.name(),
+                op_type: n.op().to_string(),
+            });
+        }
+        self.check_flat(n)?;
         if !matches!(
             n.op(),
             "Identity"
@@ -466,12 +521,17 @@ impl Importer {
                 | "Gemm"
                 | "Conv"
                 | "BatchNormalization"
+                | "Add"
+                | "Sub"
+                | "Mul"
+                | "Div"
         ) {
             self.settle_inputs(n)?;
         }
         let out = match n.op() {
             "Identity" | "Dropout" => Sym::Act(self.act(n, 0)?),
             "BatchNormalization" => lower_norm::batch_norm(self, n)?,
+            "Sub" | "Mul" | "Div" => lower_norm::const_arith(self, n)?,
             "MatMul" => lower_linear::matmul(self, n)?,
             "Gemm" => lower_linear::gemm(self, n)?,
             "Conv" => lower_linear::conv(self, n)?,
@@ -480,6 +540,7 @@ impl Importer {
             "ReduceMax" | "ReduceMean" | "ReduceSum" => lower_shape::reduce(self, n)?,
             "GlobalMaxPool" | "GlobalAveragePool" => lower_shape::global_pool(self, n)?,
             "MaxPool" => lower_shape::max_pool(self, n)?,
+            "AveragePool" => lower_shape::average_pool(self, n)?,
             "Transpose" => lower_shape::transpose(self, n)?,
             "Reshape" => lower_shape::reshape(self, n)?,
             "Flatten" => lower_shape::flatten(self, n)?,
