@@ -42,7 +42,12 @@ fn cases() -> Vec<Case<'static>> {
     for line in TFLM.lines().filter(|l| !l.starts_with('#')) {
         let (k, v) = line.split_once(' ').unwrap_or((line, ""));
         match k {
-            "case" => cur = Some(Case { op: v, fields: Vec::new() }),
+            "case" => {
+                cur = Some(Case {
+                    op: v,
+                    fields: Vec::new(),
+                })
+            }
             "end" => out.push(cur.take().unwrap()),
             _ => cur.as_mut().unwrap().fields.push((k, v)),
         }

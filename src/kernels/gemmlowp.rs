@@ -141,10 +141,8 @@ pub(crate) fn logistic(a: i32, int_bits: i32) -> i32 {
         return 1 << 30;
     }
     let abs = if a > 0 { a } else { a.wrapping_neg() };
-    let positive = one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(
-        abs.wrapping_neg(),
-        int_bits,
-    ));
+    let positive =
+        one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(abs.wrapping_neg(), int_bits));
     if a > 0 {
         positive
     } else {
@@ -196,7 +194,8 @@ pub(crate) fn log_x_for_x_greater_than_or_equal_to_1(x: i32, in_bits: i32, out_b
     let z_b = mul(z_a, SQRT_HALF);
     let z_b_headroom = (z_b as u32).leading_zeros() as i32 - 1;
     let r_b_raw = mul_pot(z_a, z_b_headroom);
-    let z_b_pow_2_adj = mul_pot(in_bits - z_b_headroom, 31 - acc_bits).saturating_sub(shifted_quarter);
+    let z_b_pow_2_adj =
+        mul_pot(in_bits - z_b_headroom, 31 - acc_bits).saturating_sub(shifted_quarter);
     let r = r_a_raw.min(r_b_raw);
     let z_pow_2_adj = z_a_pow_2_adj.max(z_b_pow_2_adj);
     let p = rounding_half_sum(r, SQRT_SQRT_HALF);
@@ -204,9 +203,13 @@ pub(crate) fn log_x_for_x_greater_than_or_equal_to_1(x: i32, in_bits: i32, out_b
     q = q.wrapping_add(q);
     let common_sq = mul(q, q);
     let num = mul(q, r).wrapping_add(mul(mul(q, common_sq), ALPHA_N));
-    let denom_minus_one =
-        mul(p, ALPHA_I.wrapping_add(q).wrapping_add(mul(ALPHA_D, common_sq)))
-            .wrapping_add(mul(ALPHA_F, q));
+    let denom_minus_one = mul(
+        p,
+        ALPHA_I
+            .wrapping_add(q)
+            .wrapping_add(mul(ALPHA_D, common_sq)),
+    )
+    .wrapping_add(mul(ALPHA_F, q));
     let recip_denom = one_over_one_plus_x_for_x_in_0_1(denom_minus_one);
     let num_scaled = rescale(num, 0, acc_bits);
     rescale(

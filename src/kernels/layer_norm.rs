@@ -100,7 +100,10 @@ pub fn layer_norm_i8(
         return;
     }
     let c = channels as i64;
-    for (x, y) in input.chunks_exact(channels).zip(out.chunks_exact_mut(channels)) {
+    for (x, y) in input
+        .chunks_exact(channels)
+        .zip(out.chunks_exact_mut(channels))
+    {
         let (mut s1, mut s2) = (0i64, 0i64);
         for &v in x {
             let d = i64::from(v) - i64::from(p.in_zero_point);
@@ -151,7 +154,10 @@ pub fn layer_norm_f32(
         return;
     }
     let c = channels as f32;
-    for (x, y) in input.chunks_exact(channels).zip(out.chunks_exact_mut(channels)) {
+    for (x, y) in input
+        .chunks_exact(channels)
+        .zip(out.chunks_exact_mut(channels))
+    {
         let mean = x.iter().sum::<f32>() / c;
         let var = x.iter().map(|&v| (v - mean) * (v - mean)).sum::<f32>() / c;
         let den = libm::sqrtf(var + eps);
@@ -168,7 +174,19 @@ mod tests {
 
     #[test]
     fn isqrt_is_the_floor() {
-        for n in [0u64, 1, 2, 3, 4, 15, 16, 17, 1 << 40, (1 << 62) - 1, u64::MAX] {
+        for n in [
+            0u64,
+            1,
+            2,
+            3,
+            4,
+            15,
+            16,
+            17,
+            1 << 40,
+            (1 << 62) - 1,
+            u64::MAX,
+        ] {
             let r = isqrt(n);
             assert!(u128::from(r) * u128::from(r) <= u128::from(n));
             assert!(u128::from(r + 1) * u128::from(r + 1) > u128::from(n));
@@ -200,7 +218,11 @@ mod tests {
         layer_norm_f32(&xf, 3, c, eps, &gamma, &beta, &mut yf);
         for i in 0..21 {
             let want = (yf[i] / s_out + zp_out as f32).clamp(-128.0, 127.0);
-            assert!((f32::from(y[i]) - want).abs() <= 0.52, "{i}: {} vs {want}", y[i]);
+            assert!(
+                (f32::from(y[i]) - want).abs() <= 0.52,
+                "{i}: {} vs {want}",
+                y[i]
+            );
         }
     }
 }

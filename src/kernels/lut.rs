@@ -144,7 +144,10 @@ mod tests {
         assert!(close(ElementFn::Gelu.apply(1.0), 0.841_344_7));
         assert!(close(ElementFn::GeluTanh.apply(1.0), 0.841_192));
         assert!(close(ElementFn::Silu.apply(1.0), 0.731_058_6));
-        assert!(close(ElementFn::Elu { alpha: 1.0 }.apply(-1.0), -0.632_120_6));
+        assert!(close(
+            ElementFn::Elu { alpha: 1.0 }.apply(-1.0),
+            -0.632_120_6
+        ));
         assert!(close(ElementFn::HardSwish.apply(1.0), 4.0 / 6.0));
         assert!(close(ElementFn::HardSwish.apply(-4.0), 0.0));
         let hs = ElementFn::HardSigmoid {
@@ -153,7 +156,10 @@ mod tests {
         };
         assert!(close(hs.apply(1.0), 0.7) && close(hs.apply(10.0), 1.0));
         assert!(close(ElementFn::LeakyRelu { alpha: 0.1 }.apply(-2.0), -0.2));
-        assert!(close(ElementFn::Softplus.apply(0.0), core::f32::consts::LN_2));
+        assert!(close(
+            ElementFn::Softplus.apply(0.0),
+            core::f32::consts::LN_2
+        ));
         assert!(close(ElementFn::Softplus.apply(100.0), 100.0));
         assert!(close(ElementFn::Mish.apply(1.0), 0.865_098_4));
         assert!(!ElementFn::Elu { alpha: f32::NAN }.is_valid());

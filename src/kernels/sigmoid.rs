@@ -135,10 +135,16 @@ pub fn logistic_f32(input: &[f32], out: &mut [f32]) {
     }
 }
 
+/// `tanh(x)` in f32 (libm `tanhf`).
+#[inline]
+pub fn tanh(x: f32) -> f32 {
+    libm::tanhf(x)
+}
+
 /// f32 TANH (libm `tanhf`) over the common length.
 pub fn tanh_f32(input: &[f32], out: &mut [f32]) {
     for (o, &x) in out.iter_mut().zip(input) {
-        *o = libm::tanhf(x);
+        *o = tanh(x);
     }
 }
 
@@ -150,7 +156,10 @@ mod tests {
     fn params_follow_frexp() {
         // s = 1/16: s * 2^27 = 2^23 -> frexp = (0.5, 24), radius floor(15 * 2^27 / 2^24) = 120
         let p = SigmoidParams::from_scale(1.0 / 16.0, 3).unwrap();
-        assert_eq!((p.multiplier, p.left_shift, p.range_radius), (1 << 30, 24, 120));
+        assert_eq!(
+            (p.multiplier, p.left_shift, p.range_radius),
+            (1 << 30, 24, 120)
+        );
         assert!(SigmoidParams::from_scale(0.0, 0).is_err());
         assert!(SigmoidParams::from_scale(f32::NAN, 0).is_err());
     }

@@ -82,7 +82,10 @@ pub fn softmax_i8(input: &[i8], rows: usize, channels: usize, p: &SoftmaxParams,
     if channels == 0 {
         return;
     }
-    for (x, y) in input.chunks_exact(channels).zip(out.chunks_exact_mut(channels)) {
+    for (x, y) in input
+        .chunks_exact(channels)
+        .zip(out.chunks_exact_mut(channels))
+    {
         let max = i32::from(x.iter().copied().max().unwrap_or(i8::MIN));
         let exp = |v: i8| {
             let diff = i32::from(v) - max;
@@ -125,7 +128,10 @@ pub fn softmax_f32(input: &[f32], rows: usize, channels: usize, beta: f32, out: 
     if channels == 0 {
         return;
     }
-    for (x, y) in input.chunks_exact(channels).zip(out.chunks_exact_mut(channels)) {
+    for (x, y) in input
+        .chunks_exact(channels)
+        .zip(out.chunks_exact_mut(channels))
+    {
         let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let mut sum = 0.0f32;
         for (o, &v) in y.iter_mut().zip(x) {
@@ -192,7 +198,10 @@ pub fn log_softmax_i8(
     if channels == 0 {
         return;
     }
-    for (x, y) in input.chunks_exact(channels).zip(out.chunks_exact_mut(channels)) {
+    for (x, y) in input
+        .chunks_exact(channels)
+        .zip(out.chunks_exact_mut(channels))
+    {
         let max = i32::from(x.iter().copied().max().unwrap_or(i8::MIN));
         let mut sum = 0i32;
         for &v in x {
@@ -236,7 +245,10 @@ pub fn log_softmax_f32(input: &[f32], rows: usize, channels: usize, out: &mut [f
     if channels == 0 {
         return;
     }
-    for (x, y) in input.chunks_exact(channels).zip(out.chunks_exact_mut(channels)) {
+    for (x, y) in input
+        .chunks_exact(channels)
+        .zip(out.chunks_exact_mut(channels))
+    {
         let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let sum: f32 = x.iter().map(|&v| libm::expf(v - max)).sum();
         let log_sum = libm::logf(sum);
@@ -260,7 +272,9 @@ mod tests {
         let mut yf = [0.0f32; 10];
         softmax_f32(&xf, 2, 5, 1.0, &mut yf);
         for r in 0..2 {
-            let s: f32 = (0..5).map(|c| (f32::from(y[r * 5 + c]) + 128.0) / 256.0).sum();
+            let s: f32 = (0..5)
+                .map(|c| (f32::from(y[r * 5 + c]) + 128.0) / 256.0)
+                .sum();
             assert!((s - 1.0).abs() < 5.0 / 256.0, "{s}");
             for c in 0..5 {
                 let q = (f32::from(y[r * 5 + c]) + 128.0) / 256.0;
