@@ -14,6 +14,8 @@ pub mod quant;
 pub mod frame;
 pub mod kernels;
 pub mod lie;
+
+pub mod estimate;
 pub mod model;
 
 pub mod engine;

@@ -9,6 +9,8 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 SIZE=$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin/llvm-size
+# Without the llvm-tools component, any llvm-size on PATH reads the same ELF sections.
+[ -x "$SIZE" ] || SIZE=$(command -v llvm-size || command -v rust-size || echo llvm-size)
 target=thumbv7em-none-eabihf
 status=0
 declare -A BLOB=([sine]=../qemu/data/sine.eqf [fa_pointnet]=../qemu/data/fa_pointnet.eqf)

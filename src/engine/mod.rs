@@ -67,7 +67,8 @@ pub mod trace;
 pub use arena::Arena;
 pub use error::RunError;
 
-use crate::frame::{Frame, FrameError, FrameSet};
+use crate::frame::set::SetView;
+use crate::frame::{Frame, FrameError, FrameSet, Group, Moments, Robust, MAX_FRAMES};
 use crate::model::{FrameMode, Model, PointsMode, Precision};
 use crate::quant::{dequantize, quantize_f32};
 
@@ -202,25 +203,31 @@ fn single_frame(
     }
 }
 
-/// Fills `set` in place with the frame set of a checked sample (exact integer moments where
-/// the schema allows) and the report's spectrum.
+/// The moments the frame set of a checked sample is built from (exact integer moments where
+/// the schema allows).
+fn set_moments(model: &Model<'_>, input: &[f32]) -> Result<Moments, RunError> {
+    let schema = model.schema();
+    match moments::exact_moments(&schema, input) {
+        Some(m) => Ok(m),
+        // Empty / non-finite / no geometric field: the frame module names the problem.
+        None => Ok(schema.moments(input, None)?),
+    }
+}
+
+/// Fills `set` in place with the frame set of a checked sample and the report's spectrum.
 fn fill_set(
     model: &Model<'_>,
     input: &[f32],
     report: &mut RunReport,
-    set: &mut FrameSet,
+    set: &mut SetView<'_>,
 ) -> Result<(), RunError> {
-    let schema = model.schema();
-    let opts = model.frame_options();
-    match moments::exact_moments(&schema, input) {
-        Some(m) => set.rebuild(&m, &opts)?,
-        // Empty / non-finite / no geometric field: the frame module names the problem.
-        None => set.rebuild(&schema.moments(input, None)?, &opts)?,
-    }
-    report.eigenvalues = set.eigenvalues();
-    report.rel_gap = set.rel_gap();
-    report.degenerate = set.is_degenerate();
-    report.robust = set.is_robust();
+    set.rebuild(&set_moments(model, input)?, &model.frame_options())?;
+    (
+        report.eigenvalues,
+        report.rel_gap,
+        report.degenerate,
+        report.robust,
+    ) = set.spectrum();
     Ok(())
 }
 
@@ -235,7 +242,7 @@ pub(crate) fn frames(
         return Ok(Frames::One(f));
     }
     let mut set = FrameSet::placeholder(model.group());
-    fill_set(model, input, report, &mut set)?;
+    fill_set(model, input, report, &mut set.view_mut())?;
     Ok(Frames::Set(set))
 }
 
@@ -294,9 +301,9 @@ pub fn run(
     Ok(report)
 }
 
-/// The whole-set path of [`run`], kept out of line so that models without a set (mode none,
-/// decided canonical frames) do not reserve the set's stack.
-#[inline(never)]
+/// The whole-set path of [`run`]: a set sized by the model's group and robust mode
+/// ([`Group::max_frames`](crate::frame::Group::max_frames)), so a plain SO(2) model reserves
+/// 2 frames of stack and only robust O(3) the full 120.
 fn run_set(
     model: &Model<'_>,
     input: &[f32],
@@ -305,7 +312,45 @@ fn run_set(
     output: &mut [f32],
     report: &mut RunReport,
 ) -> Result<(), RunError> {
-    let mut set = FrameSet::placeholder(model.group());
+    const O3: usize = Group::O3.frame_count();
+    const SO3: usize = Group::SO3.frame_count();
+    const SO2: usize = Group::SO2.frame_count();
+    match model.frame_options().robust {
+        Robust::Average => run_set_n::<MAX_FRAMES>(model, input, n, arena, output, report),
+        Robust::Off => match model.group().frame_count() {
+            SO2 => run_set_n::<SO2>(model, input, n, arena, output, report),
+            SO3 => run_set_n::<SO3>(model, input, n, arena, output, report),
+            _ => run_set_n::<O3>(model, input, n, arena, output, report),
+        },
+    }
+}
+
+/// [`run_set`] with a set of `N` frames, kept out of line so that models without a set (mode
+/// none, decided canonical frames) do not reserve the set's stack.
+#[inline(never)]
+fn run_set_n<const N: usize>(
+    model: &Model<'_>,
+    input: &[f32],
+    n: usize,
+    arena: &mut [u8],
+    output: &mut [f32],
+    report: &mut RunReport,
+) -> Result<(), RunError> {
+    let mut set = FrameSet::<N>::placeholder(model.group());
+    run_view(model, input, n, arena, output, report, set.view_mut())
+}
+
+/// [`run_set_n`] past the set's storage: one copy for every capacity.
+#[inline(never)]
+fn run_view(
+    model: &Model<'_>,
+    input: &[f32],
+    n: usize,
+    arena: &mut [u8],
+    output: &mut [f32],
+    report: &mut RunReport,
+    mut set: SetView<'_>,
+) -> Result<(), RunError> {
     fill_set(model, input, report, &mut set)?;
     average_over(model, input, n, set.frames(), arena, output, report)
 }

@@ -104,6 +104,14 @@ pub enum FrameError {
         /// The relative eigengap found.
         rel_gap: f32,
     },
+    /// The frame set's capacity is below what the group and robust mode may need
+    /// ([`Group::max_frames`](super::Group::max_frames)).
+    Capacity {
+        /// Frames the options may need.
+        needed: usize,
+        /// Frames the set can hold.
+        capacity: usize,
+    },
 }
 
 impl fmt::Display for FrameError {
@@ -158,6 +166,10 @@ impl fmt::Display for FrameError {
                     "repeated eigenvalues (relative gap {rel_gap}): no single frame"
                 )
             }
+            Self::Capacity { needed, capacity } => write!(
+                f,
+                "frame set holds {capacity} frames, the group and robust mode need {needed}"
+            ),
         }
     }
 }

@@ -34,6 +34,19 @@ impl Group {
         }
     }
 
+    /// Most frames a set of this group can hold with `robust`: the plain set
+    /// ([`frame_count`](Self::frame_count)), or with robust mode the 60 icosahedral rotations
+    /// (O(3): times the two signs, 120) in 3D and the 6 in-plane rotations of every sign frame
+    /// in 2D (O(2) 24, SO(2) 12). The capacity a [`FrameSet`](super::FrameSet) needs.
+    pub const fn max_frames(self, robust: Robust) -> usize {
+        match (robust, self) {
+            (Robust::Off, _) => self.frame_count(),
+            (Robust::Average, Self::O3) => 2 * super::ICOSAHEDRAL_ROTATIONS,
+            (Robust::Average, Self::SO3) => super::ICOSAHEDRAL_ROTATIONS,
+            (Robust::Average, Self::O2 | Self::SO2) => super::ROBUST_ROTATIONS * self.frame_count(),
+        }
+    }
+
     /// True for the rotation-only groups (every frame has det +1).
     pub const fn is_special(self) -> bool {
         matches!(self, Self::SO3 | Self::SO2)

@@ -33,7 +33,10 @@ pub use moments::{Moments, MAX_POINTS};
 pub use robust::{ICOSAHEDRAL_ROTATIONS, ROBUST_ROTATIONS};
 pub use sampler::FrameSampler;
 pub use schema::{Field, FieldKind, InputSchema, MAX_CHANNELS, MAX_FIELDS};
-pub use set::{FrameOptions, FrameSet, Spectrum, MAX_FRAMES, ZERO_REL};
+pub use set::{
+    FrameOptions, FrameSet, O2FrameSet, O3FrameSet, So2FrameSet, So3FrameSet, Spectrum, MAX_FRAMES,
+    PLAIN_FRAMES, ZERO_REL,
+};
 pub use sign::SIGN_TOL;
 pub use transform::Frame;
 pub use window::SlidingWindow;

@@ -47,7 +47,7 @@
 //! 8.7e-4, 2e-3 -> 1.2e-4, 2e-2 -> 7.5e-6, 0.14 -> 2.8e-6.
 
 use super::group::Group;
-use super::set::{push_signs, FrameSet};
+use super::set::{push_signs, FrameSink};
 use super::transform::Frame;
 use crate::geom::{cross, normalize, Vec3};
 
@@ -136,7 +136,7 @@ fn quat_matrix(q: [f32; 4]) -> [[f32; 3]; 3] {
     ]
 }
 
-fn push_frame(set: &mut FrameSet, axes: [Vec3; 3], origin: Vec3, det: f32) {
+fn push_frame(set: &mut FrameSink<'_>, axes: [Vec3; 3], origin: Vec3, det: f32) {
     set.push(Frame {
         axes,
         origin,
@@ -155,7 +155,7 @@ fn lin(a: Vec3, ca: f32, b: Vec3, cb: f32) -> Vec3 {
 
 /// Pushes the robust set: `degenerate[i]` flags the adjacent pair `(i, i + 1)` of `base`.
 pub(crate) fn push_robust(
-    set: &mut FrameSet,
+    set: &mut FrameSink<'_>,
     base: [Vec3; 3],
     origin: Vec3,
     group: Group,

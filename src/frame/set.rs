@@ -29,8 +29,21 @@ use super::robust;
 use super::transform::Frame;
 use crate::geom::{cross, det3, normalize, sym_eigen2, sym_eigen3, AxisOrder, Vec3};
 
-/// Most frames any set can hold (robust O(3) with three close eigenvalues: 120).
+/// Most frames any set can hold (robust O(3) with three close eigenvalues: 120); the default
+/// capacity of [`FrameSet`].
 pub const MAX_FRAMES: usize = 120;
+
+/// Most frames of a plain (non-robust) set of any group (O(3): 8).
+pub const PLAIN_FRAMES: usize = 8;
+
+/// Capacity of an O(3) set without robust mode.
+pub type O3FrameSet = FrameSet<8>;
+/// Capacity of an SO(3) set without robust mode.
+pub type So3FrameSet = FrameSet<4>;
+/// Capacity of an O(2) set without robust mode.
+pub type O2FrameSet = FrameSet<4>;
+/// Capacity of an SO(2) set without robust mode.
+pub type So2FrameSet = FrameSet<2>;
 
 /// Eigenvalues at or below `ZERO_REL * l_max` count as zero for the eigengap.
 pub const ZERO_REL: f32 = 1.0e-5;
@@ -128,11 +141,24 @@ impl Spectrum {
     }
 }
 
-/// A fixed-capacity set of frames with equal weights summing to 1, plus the spectrum
-/// quality measures.
+/// A set of at most `N` frames with equal weights summing to 1, plus the spectrum quality
+/// measures.
+///
+/// The capacity is chosen by the group ([`Group::max_frames`]): [`O3FrameSet`] (8),
+/// [`So3FrameSet`] / [`O2FrameSet`] (4), [`So2FrameSet`] (2) for plain sets, [`MAX_FRAMES`]
+/// (the default) for robust O(3). A set is 56 bytes per frame, so the capacity is most of a
+/// set's stack: 7.2 kB at 120 frames, 0.5 kB at 8. Building a set whose group and robust mode
+/// may need more than `N` frames is an error ([`FrameError::Capacity`]), decided from the
+/// options alone, never from the data.
 #[derive(Clone, Debug, PartialEq)]
-pub struct FrameSet {
-    frames: [Frame; MAX_FRAMES],
+pub struct FrameSet<const N: usize = MAX_FRAMES> {
+    frames: [Frame; N],
+    meta: Meta,
+}
+
+/// Everything of a set but its frames: the part that does not depend on the capacity.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Meta {
     len: usize,
     eigenvalues: Vec3,
     rel_gap: f32,
@@ -141,21 +167,117 @@ pub struct FrameSet {
     group: Group,
 }
 
-impl FrameSet {
-    /// Adds a frame (ignored when full; weights are fixed by `finish`).
+impl Meta {
+    const fn empty(group: Group) -> Self {
+        Self {
+            len: 0,
+            eigenvalues: [0.0; 3],
+            rel_gap: 0.0,
+            degenerate: false,
+            robust: false,
+            group,
+        }
+    }
+}
+
+/// The frames being pushed by [`push_signs`] / [`robust::push_robust`]: the storage of a set
+/// of any capacity, so that the construction code exists once for every `N`.
+pub(crate) struct FrameSink<'a> {
+    frames: &'a mut [Frame],
+    len: usize,
+}
+
+impl FrameSink<'_> {
+    /// Adds a frame (ignored when full: the capacity was checked against the options).
     pub(crate) fn push(&mut self, f: Frame) {
         if let Some(slot) = self.frames.get_mut(self.len) {
             *slot = f;
             self.len += 1;
         }
     }
+}
 
-    /// Sets equal weights.
-    pub(crate) fn finish(&mut self, robust: bool) {
-        self.robust = robust;
-        let w = 1.0 / self.len.max(1) as f32;
-        for f in self.frames.iter_mut().take(self.len) {
-            f.weight = w;
+/// Builds the frames of `opts` for moments `m` into `frames` (as many as the options may need,
+/// or [`FrameError::Capacity`]), with equal weights, and describes them (out of line: one copy
+/// for every capacity).
+fn fill(frames: &mut [Frame], m: &Moments, opts: &FrameOptions) -> Result<Meta, FrameError> {
+    if m.dim != opts.group.dim() {
+        return Err(FrameError::GroupDim {
+            group_dim: opts.group.dim(),
+            data_dim: m.dim,
+        });
+    }
+    let needed = opts.group.max_frames(opts.robust);
+    if frames.len() < needed {
+        return Err(FrameError::Capacity {
+            needed,
+            capacity: frames.len(),
+        });
+    }
+    let spectrum = Spectrum::of(m, opts.order);
+    let degenerate = spectrum.rel_gap < opts.degenerate_gap;
+    let base = base_axes(&spectrum.axes, opts.group);
+    let robust = degenerate && opts.robust == Robust::Average;
+    let mut sink = FrameSink { frames, len: 0 };
+    if robust {
+        robust::push_robust(
+            &mut sink,
+            base,
+            m.origin,
+            opts.group,
+            spectrum.degenerate_pairs(opts.degenerate_gap),
+        );
+    } else {
+        push_signs(&mut sink, base, m.origin, opts.group);
+    }
+    let len = sink.len;
+    let w = 1.0 / len.max(1) as f32;
+    for f in sink.frames.iter_mut().take(len) {
+        f.weight = w;
+    }
+    Ok(Meta {
+        len,
+        eigenvalues: spectrum.values,
+        rel_gap: spectrum.rel_gap,
+        degenerate,
+        robust,
+        group: opts.group,
+    })
+}
+
+/// A set of any capacity seen without its `N` ([`FrameSet::view_mut`]): code that builds and
+/// reads sets of several capacities exists once.
+pub(crate) struct SetView<'a> {
+    frames: &'a mut [Frame],
+    meta: &'a mut Meta,
+}
+
+impl SetView<'_> {
+    /// [`FrameSet::rebuild`].
+    pub(crate) fn rebuild(&mut self, m: &Moments, opts: &FrameOptions) -> Result<(), FrameError> {
+        *self.meta = Meta::empty(opts.group);
+        *self.meta = fill(self.frames, m, opts)?;
+        Ok(())
+    }
+
+    /// [`FrameSet::frames`].
+    pub(crate) fn frames(&self) -> &[Frame] {
+        self.frames.get(..self.meta.len).unwrap_or(&[])
+    }
+
+    /// Eigenvalues, relative gap, degenerate and robust flags, as [`FrameSet`]'s accessors.
+    pub(crate) fn spectrum(&self) -> (Vec3, f32, bool, bool) {
+        let m = &self.meta;
+        (m.eigenvalues, m.rel_gap, m.degenerate, m.robust)
+    }
+}
+
+impl<const N: usize> FrameSet<N> {
+    /// The set without its capacity in the type.
+    pub(crate) fn view_mut(&mut self) -> SetView<'_> {
+        SetView {
+            frames: &mut self.frames,
+            meta: &mut self.meta,
         }
     }
 
@@ -167,82 +289,54 @@ impl FrameSet {
     }
 
     /// An empty set of `group` with a zero spectrum, to be filled by
-    /// [`rebuild`](Self::rebuild) (one set in place instead of one per call: the set is
+    /// [`rebuild`](Self::rebuild) (one set in place instead of one per call: a robust set is
     /// several kilobytes, which matters on a microcontroller's stack).
     pub fn placeholder(group: Group) -> Self {
         Self {
-            frames: [Frame::IDENTITY; MAX_FRAMES],
-            len: 0,
-            eigenvalues: [0.0; 3],
-            rel_gap: 0.0,
-            degenerate: false,
-            robust: false,
-            group,
+            frames: [Frame::IDENTITY; N],
+            meta: Meta::empty(group),
         }
     }
 
     /// [`from_moments`](Self::from_moments) in place: replaces this set's frames and spectrum.
     /// On an error the set is left empty.
     pub fn rebuild(&mut self, m: &Moments, opts: &FrameOptions) -> Result<(), FrameError> {
-        self.len = 0;
-        if m.dim != opts.group.dim() {
-            return Err(FrameError::GroupDim {
-                group_dim: opts.group.dim(),
-                data_dim: m.dim,
-            });
-        }
-        let spectrum = Spectrum::of(m, opts.order);
-        let degenerate = spectrum.rel_gap < opts.degenerate_gap;
-        self.eigenvalues = spectrum.values;
-        self.rel_gap = spectrum.rel_gap;
-        self.degenerate = degenerate;
-        self.robust = false;
-        self.group = opts.group;
-        let base = base_axes(&spectrum.axes, opts.group);
-        let robust = degenerate && opts.robust == Robust::Average;
-        if robust {
-            robust::push_robust(
-                self,
-                base,
-                m.origin,
-                opts.group,
-                spectrum.degenerate_pairs(opts.degenerate_gap),
-            );
-        } else {
-            push_signs(self, base, m.origin, opts.group);
-        }
-        self.finish(robust);
-        Ok(())
+        self.view_mut().rebuild(m, opts)
+    }
+
+    /// Most frames this set can hold (`N`).
+    pub const fn capacity(&self) -> usize {
+        N
     }
 
     /// The frames (never empty for a set built by this module).
     pub fn frames(&self) -> &[Frame] {
-        self.frames.get(..self.len).unwrap_or(&[])
+        self.frames.get(..self.meta.len).unwrap_or(&[])
     }
 
     /// Eigenvalues of the (unnormalised) scatter matrix in the set's axis order; 2D: third 0.
     pub fn eigenvalues(&self) -> [f32; 3] {
-        self.eigenvalues
+        self.meta.eigenvalues
     }
 
     /// Relative eigengap (see the module documentation for the exact definition).
     pub fn rel_gap(&self) -> f32 {
-        self.rel_gap
+        self.meta.rel_gap
     }
 
     /// True when `rel_gap < degenerate_gap`: plain frames are not reliably invariant.
     pub fn is_degenerate(&self) -> bool {
-        self.degenerate
+        self.meta.degenerate
     }
 
     /// True when robust mode added rotations in a degenerate eigenspace.
     pub fn is_robust(&self) -> bool {
-        self.robust
+        self.meta.robust
     }
 
     /// The group the set was built for.
     pub fn group(&self) -> Group {
-        self.group
+        self.meta.group
     }
 
     /// Common origin of the frames.
@@ -274,7 +368,7 @@ fn neg(v: Vec3, s: f32) -> Vec3 {
 }
 
 /// Pushes the sign frames of the group for base axes `a` (proper for SO groups).
-pub(crate) fn push_signs(set: &mut FrameSet, a: [Vec3; 3], origin: Vec3, group: Group) {
+pub(crate) fn push_signs(set: &mut FrameSink<'_>, a: [Vec3; 3], origin: Vec3, group: Group) {
     let det = det_sign(&a);
     let sign = |mask: usize, bit: usize| if mask >> bit & 1 == 1 { -1.0f32 } else { 1.0 };
     for mask in 0..group.frame_count() {
@@ -305,5 +399,68 @@ pub(crate) fn push_signs(set: &mut FrameSet, a: [Vec3; 3], origin: Vec3, group: 
             det: d,
             weight: 0.0,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn moments(dim: usize) -> Moments {
+        let pts = [
+            [0.0f32, 0.0, 0.0],
+            [3.0, 0.5, 0.1],
+            [0.2, 2.0, -0.3],
+            [-1.0, 0.4, 1.1],
+            [0.7, -0.9, 0.2],
+        ];
+        let flat: [f32; 15] = core::array::from_fn(|i| pts[i / 3][i % 3]);
+        let flat2: [f32; 10] = core::array::from_fn(|i| pts[i / 2][i % 2]);
+        if dim == 3 {
+            Moments::of_points(&flat, 3, 0, 3, None).unwrap()
+        } else {
+            Moments::of_points(&flat2, 2, 0, 2, None).unwrap()
+        }
+    }
+
+    #[test]
+    fn sized_sets_match_the_full_capacity() {
+        for g in [Group::O3, Group::SO3, Group::O2, Group::SO2] {
+            let m = moments(g.dim());
+            let opts = FrameOptions::with_group(g);
+            let full = FrameSet::<MAX_FRAMES>::from_moments(&m, &opts).unwrap();
+            let small: Result<FrameSet<PLAIN_FRAMES>, _> = FrameSet::from_moments(&m, &opts);
+            assert_eq!(small.unwrap().frames(), full.frames());
+            assert_eq!(full.frames().len(), g.frame_count());
+        }
+        let m = moments(3);
+        let so3 = So3FrameSet::from_moments(&m, &FrameOptions::with_group(Group::SO3)).unwrap();
+        assert_eq!((so3.capacity(), so3.frames().len()), (4, 4));
+    }
+
+    #[test]
+    fn too_small_capacity_is_an_error() {
+        let m = moments(3);
+        let e = So3FrameSet::from_moments(&m, &FrameOptions::default()).unwrap_err();
+        assert_eq!(
+            e,
+            FrameError::Capacity {
+                needed: 8,
+                capacity: 4
+            }
+        );
+        let robust = FrameOptions {
+            robust: Robust::Average,
+            ..FrameOptions::default()
+        };
+        let e = O3FrameSet::from_moments(&m, &robust).unwrap_err();
+        assert_eq!(
+            e,
+            FrameError::Capacity {
+                needed: 120,
+                capacity: 8
+            }
+        );
+        assert!(FrameSet::<MAX_FRAMES>::from_moments(&m, &robust).is_ok());
     }
 }

@@ -1,6 +1,13 @@
-//! Floor 2: small Lie groups for pose outputs: SO(2), SE(2), SO(3), SE(3).
+//! Floor 2: small Lie groups for pose outputs and state estimation: SO(2), SE(2), SO(3),
+//! SE(3) and SE_2(3) (extended pose).
 //!
-//! Each group has `compose`, `inverse`, `act`, `exp`, `log` and a weighted chordal mean (the
+//! Every group implements [`LieGroup`] (micro Lie theory's operations: right/left plus and
+//! minus, Adjoint, `Exp`/`Log` with right/left Jacobians and their inverses, and the
+//! Jacobians of compose, inverse and between) and [`Action`] (acting on points, with its
+//! Jacobians); see [`group`] for the conventions. Jacobians are [`mat::Mat`] arrays.
+//!
+//! The rotation groups also have `compose`, `inverse`, `act`, `exp`, `log` as inherent
+//! methods and a weighted chordal mean (the
 //! rotation nearest, in the Frobenius norm, to the weighted mean of the rotation matrices; for
 //! SE(n) the translations are averaged arithmetically). Matrices are row-major
 //! `m[row][col]`; rotations act on column vectors (`R x`). Everything is `f32`, allocation
@@ -18,15 +25,21 @@
 // Small fixed-size matrix code reads best with explicit indices.
 #![allow(clippy::needless_range_loop)]
 
+mod coeffs;
+pub mod group;
+pub mod mat;
 mod project;
+mod se23;
 mod se3;
 mod so2;
 mod so3;
 
+pub use group::{Action, LieGroup};
 pub use project::{so2_project, so3_project};
+pub use se23::Se23;
 pub use se3::Se3;
 pub use so2::{Se2, So2};
-pub use so3::So3;
+pub use so3::{se3_q, so3_jl, so3_jl_inv, so3_jr, so3_jr_inv, So3};
 
 /// A 3x3 row-major matrix.
 pub type Mat3 = [[f32; 3]; 3];

@@ -1,7 +1,13 @@
 //! SE(3): rigid motions `x -> R x + t`.
 
-use super::so3::rodrigues_coeffs;
-use super::{mat_vec, norm3, poly_hat, So3};
+//!
+//! Tangent vectors `[rho, theta]` (translation part first, as in manif).
+
+use super::coeffs::{jinv_coeff, t_minus_sin_t3};
+use super::group::{Action, LieGroup};
+use super::mat::{self, Mat};
+use super::so3::{orthonormality_error, rodrigues_coeffs, se3_q, so3_jr, so3_jr_inv};
+use super::{hat, mat_mul, mat_vec, norm3, poly_hat, Mat3, So3};
 
 /// A rigid motion `x -> R x + t`.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
@@ -12,13 +18,9 @@ pub struct Se3 {
     pub t: [f32; 3],
 }
 
-/// `(t - sin t) / t^3` with its series near 0.
+/// `(t - sin t) / t^3` (series below 1, see `coeffs`).
 fn c_coeff(t: f32) -> f32 {
-    if t < 1e-2 {
-        1.0 / 6.0 - t * t / 120.0
-    } else {
-        (t - libm::sinf(t)) / (t * t * t)
-    }
+    t_minus_sin_t3(t)
 }
 
 impl Se3 {
@@ -46,12 +48,7 @@ impl Se3 {
     pub fn log(&self) -> [f32; 6] {
         let w = self.rot.log();
         let th = norm3(w);
-        let d = if th < 1e-2 {
-            1.0 / 12.0 + th * th / 720.0
-        } else {
-            let (a, b) = rodrigues_coeffs(th);
-            (1.0 - a / (2.0 * b)) / (th * th)
-        };
+        let d = jinv_coeff(th);
         let vinv = poly_hat(w, 1.0, -0.5, d);
         let rho = mat_vec(&vinv, self.t);
         [rho[0], rho[1], rho[2], w[0], w[1], w[2]]
@@ -90,6 +87,94 @@ impl Se3 {
             }
         }
         Self { rot, t }
+    }
+}
+
+/// Splits a 6-vector into its two 3-vector halves.
+pub(crate) fn halves(t: &[f32; 6]) -> ([f32; 3], [f32; 3]) {
+    ([t[0], t[1], t[2]], [t[3], t[4], t[5]])
+}
+
+/// `-Ji Q Ji`, the off-diagonal block of a block-triangular Jacobian's inverse.
+pub(crate) fn inv_offdiag(ji: &Mat3, q: &Mat3) -> Mat3 {
+    mat::scale(&mat_mul(&mat_mul(ji, q), ji), -1.0)
+}
+
+impl LieGroup<6> for Se3 {
+    fn identity() -> Self {
+        Self::IDENTITY
+    }
+    fn compose(&self, o: &Self) -> Self {
+        Se3::compose(self, o)
+    }
+    fn inverse(&self) -> Self {
+        Se3::inverse(self)
+    }
+    fn exp(t: [f32; 6]) -> Self {
+        Se3::exp(t)
+    }
+    fn log(&self) -> [f32; 6] {
+        Se3::log(self)
+    }
+    /// `[[R, [t]x R], [0, R]]`.
+    fn adjoint(&self) -> Mat<6, 6> {
+        let mut a = [[0.0f32; 6]; 6];
+        mat::set_block(&mut a, 0, 0, &self.rot.m);
+        mat::set_block(&mut a, 3, 3, &self.rot.m);
+        mat::set_block(&mut a, 0, 3, &mat_mul(&hat(self.t), &self.rot.m));
+        a
+    }
+    /// `[[Jr, Q(-rho, -theta)], [0, Jr]]`.
+    fn jr(t: [f32; 6]) -> Mat<6, 6> {
+        let (rho, th) = halves(&t);
+        let j = so3_jr(th);
+        let mut a = [[0.0f32; 6]; 6];
+        mat::set_block(&mut a, 0, 0, &j);
+        mat::set_block(&mut a, 3, 3, &j);
+        mat::set_block(&mut a, 0, 3, &se3_q(mat::neg_vec(&rho), mat::neg_vec(&th)));
+        a
+    }
+    /// `[[Jr^-1, -Jr^-1 Q Jr^-1], [0, Jr^-1]]`.
+    fn jr_inv(t: [f32; 6]) -> Mat<6, 6> {
+        let (rho, th) = halves(&t);
+        let ji = so3_jr_inv(th);
+        let q = se3_q(mat::neg_vec(&rho), mat::neg_vec(&th));
+        let mut a = [[0.0f32; 6]; 6];
+        mat::set_block(&mut a, 0, 0, &ji);
+        mat::set_block(&mut a, 3, 3, &ji);
+        mat::set_block(&mut a, 0, 3, &inv_offdiag(&ji, &q));
+        a
+    }
+    fn normalize(&self) -> Self {
+        Self {
+            rot: LieGroup::normalize(&self.rot),
+            t: self.t,
+        }
+    }
+    fn manifold_error(&self) -> f32 {
+        if self.t.iter().all(|v| v.is_finite()) {
+            orthonormality_error(&self.rot.m)
+        } else {
+            f32::INFINITY
+        }
+    }
+}
+
+impl Action<6, 3> for Se3 {
+    fn act_on(&self, p: [f32; 3]) -> [f32; 3] {
+        self.act(p)
+    }
+    /// `d(Rp + t)/dX = [R, -R [p]x]`, `d/dp = R`.
+    fn act_jac(&self, p: [f32; 3]) -> ([f32; 3], Mat<3, 6>, Mat<3, 3>) {
+        let mut j = [[0.0f32; 6]; 3];
+        mat::set_block(&mut j, 0, 0, &self.rot.m);
+        mat::set_block(
+            &mut j,
+            0,
+            3,
+            &mat::scale(&mat_mul(&self.rot.m, &hat(p)), -1.0),
+        );
+        (self.act(p), j, self.rot.m)
     }
 }
 

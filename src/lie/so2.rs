@@ -1,4 +1,11 @@
 //! SO(2) and SE(2).
+//!
+//! Tangent vectors: SO(2) `[theta]`; SE(2) `[rho_x, rho_y, theta]` (translation first, as in
+//! SE(3) and manif).
+
+use super::coeffs::{one_minus_cos_t2, sinc, t_minus_sin_t3};
+use super::group::{Action, LieGroup};
+use super::mat::Mat;
 
 /// A planar rotation by angle `theta`, stored as `(cos, sin)` (unit length).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -73,14 +80,9 @@ pub struct Se2 {
     pub t: [f32; 2],
 }
 
-/// `(sin w / w, (1 - cos w) / w)` with series near 0 (relative error < 1e-7 for |w| < 1e-3).
+/// `(sin w / w, (1 - cos w) / w)` (series / half-angle forms, relative error < 2e-6).
 fn v_coeffs(w: f32) -> (f32, f32) {
-    if w.abs() < 1e-3 {
-        let w2 = w * w;
-        (1.0 - w2 / 6.0, w / 2.0 - w * w2 / 24.0)
-    } else {
-        (libm::sinf(w) / w, (1.0 - libm::cosf(w)) / w)
-    }
+    (sinc(w), w * one_minus_cos_t2(w))
 }
 
 impl Se2 {
@@ -138,6 +140,138 @@ impl Se2 {
             t[1] += w * p.t[1];
         }
         Self { rot, t }
+    }
+}
+
+impl LieGroup<1> for So2 {
+    fn identity() -> Self {
+        Self::IDENTITY
+    }
+    fn compose(&self, o: &Self) -> Self {
+        So2::compose(self, o)
+    }
+    fn inverse(&self) -> Self {
+        So2::inverse(self)
+    }
+    fn exp(t: [f32; 1]) -> Self {
+        So2::exp(t[0])
+    }
+    fn log(&self) -> [f32; 1] {
+        [So2::log(self)]
+    }
+    /// SO(2) is commutative: `Adj = 1`.
+    fn adjoint(&self) -> Mat<1, 1> {
+        [[1.0]]
+    }
+    fn jr(_t: [f32; 1]) -> Mat<1, 1> {
+        [[1.0]]
+    }
+    fn jr_inv(_t: [f32; 1]) -> Mat<1, 1> {
+        [[1.0]]
+    }
+    fn normalize(&self) -> Self {
+        super::so2_project(&self.matrix())
+    }
+    fn manifold_error(&self) -> f32 {
+        let e = (self.c * self.c + self.s * self.s - 1.0).abs();
+        if e.is_finite() {
+            e
+        } else {
+            f32::INFINITY
+        }
+    }
+}
+
+impl Action<1, 2> for So2 {
+    fn act_on(&self, p: [f32; 2]) -> [f32; 2] {
+        self.act(p)
+    }
+    /// `d(Rp)/dtheta = R [1]x p`, `d(Rp)/dp = R`.
+    fn act_jac(&self, p: [f32; 2]) -> ([f32; 2], Mat<2, 1>, Mat<2, 2>) {
+        let d = self.act([-p[1], p[0]]);
+        (self.act(p), [[d[0]], [d[1]]], self.matrix())
+    }
+}
+
+impl Se2 {
+    /// `[[A, b], [0, 1]]` of the right Jacobian: `A = [[a, c], [-c, a]]`,
+    /// `a = sin t / t`, `c = (1 - cos t) / t`.
+    fn jr_parts(t: [f32; 3]) -> (f32, f32, [f32; 2]) {
+        let (r1, r2, th) = (t[0], t[1], t[2]);
+        let a1 = one_minus_cos_t2(th); // (1 - cos)/t^2
+        let a2t = th * t_minus_sin_t3(th); // (t - sin)/t^2
+        let a = sinc(th);
+        let c = th * a1;
+        (a, c, [r1 * a2t - r2 * a1, r1 * a1 + r2 * a2t])
+    }
+}
+
+impl LieGroup<3> for Se2 {
+    fn identity() -> Self {
+        Self::IDENTITY
+    }
+    fn compose(&self, o: &Self) -> Self {
+        Se2::compose(self, o)
+    }
+    fn inverse(&self) -> Self {
+        Se2::inverse(self)
+    }
+    fn exp(t: [f32; 3]) -> Self {
+        Se2::exp(t)
+    }
+    fn log(&self) -> [f32; 3] {
+        Se2::log(self)
+    }
+    /// `[[R, -[1]x t], [0, 1]]`.
+    fn adjoint(&self) -> Mat<3, 3> {
+        let (c, s) = (self.rot.c, self.rot.s);
+        [[c, -s, self.t[1]], [s, c, -self.t[0]], [0.0, 0.0, 1.0]]
+    }
+    /// Sola et al. eq. 163 (series below `|theta| < 1.5` for the third column).
+    fn jr(t: [f32; 3]) -> Mat<3, 3> {
+        let (a, c, b) = Self::jr_parts(t);
+        [[a, c, b[0]], [-c, a, b[1]], [0.0, 0.0, 1.0]]
+    }
+    /// Block inverse of [`Se2::jr`]: `[[A^-1, -A^-1 b], [0, 1]]`, `det A = a^2 + c^2 > 0` for
+    /// `|theta| < 2 pi`.
+    fn jr_inv(t: [f32; 3]) -> Mat<3, 3> {
+        let (a, c, b) = Self::jr_parts(t);
+        let det = a * a + c * c;
+        let (ia, ic) = (a / det, c / det);
+        // A^-1 = [[ia, -ic], [ic, ia]].
+        let x = -(ia * b[0] - ic * b[1]);
+        let y = -(ic * b[0] + ia * b[1]);
+        [[ia, -ic, x], [ic, ia, y], [0.0, 0.0, 1.0]]
+    }
+    fn normalize(&self) -> Self {
+        Self {
+            rot: self.rot.normalize(),
+            t: self.t,
+        }
+    }
+    fn manifold_error(&self) -> f32 {
+        let e = self.rot.manifold_error();
+        if self.t.iter().all(|v| v.is_finite()) {
+            e
+        } else {
+            f32::INFINITY
+        }
+    }
+}
+
+impl Action<3, 2> for Se2 {
+    fn act_on(&self, p: [f32; 2]) -> [f32; 2] {
+        self.act(p)
+    }
+    /// `d(Rp + t)/dX = [R, R [1]x p]`, `d/dp = R`.
+    fn act_jac(&self, p: [f32; 2]) -> ([f32; 2], Mat<2, 3>, Mat<2, 2>) {
+        let r = self.rot.matrix();
+        let d = self.rot.act([-p[1], p[0]]);
+        (
+            self.act(p),
+            [[r[0][0], r[0][1], d[0]], [r[1][0], r[1][1], d[1]]],
+            r,
+        )
     }
 }
 

@@ -1,0 +1,30 @@
+//! Floor 4: state estimation on Lie groups.
+//!
+//! - [`eskf`]: a generic error-state Kalman filter (fixed-size state and covariance through
+//!   const generics; predict with the process Jacobians, update with any measurement model and
+//!   its Jacobian, Joseph-form covariance update kept symmetric, chi-square gate).
+//! - [`attitude`]: an orientation estimator on SO(3) built on it (gyroscope propagation with
+//!   bias states, accelerometer gravity update, rest detection, magnetometer heading, and a
+//!   learned gravity measurement from a frame-averaged network).
+//!
+//! Everything is `f32`, allocation free and panic free.
+
+// Small fixed-size matrix code reads best with explicit indices.
+#![allow(clippy::needless_range_loop)]
+
+pub mod attitude;
+mod error;
+pub mod eskf;
+
+pub use attitude::{Attitude, AttitudeConfig};
+pub use error::EstimateError;
+pub use eskf::{chi2_gate, ErrorState, Eskf, GateLevel, Gated};
+
+use crate::lie::LieGroup;
+
+/// Every Lie group is an error state of its own dimension: `X <- X (+) dx` (right plus).
+impl<G: LieGroup<D>, const D: usize> ErrorState<D> for G {
+    fn retract(&mut self, dx: &[f32; D]) {
+        *self = self.rplus(*dx);
+    }
+}
