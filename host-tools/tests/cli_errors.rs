@@ -23,7 +23,7 @@ fn convert_errors() {
     assert_one_line_error(
         &[
             "convert",
-            &fixture("bad_op.onnx"),
+            &fixture("torch/norm_feature.ts.onnx"),
             "-o",
             out,
             "--frames",
@@ -32,7 +32,7 @@ fn convert_errors() {
             "f32",
         ],
         1,
-        &["'probs'", "Softmax", "convert --help"],
+        &["'/ReduceL2'", "ONNX op ReduceL2", "convert --help"],
     );
     assert_one_line_error(
         &[
