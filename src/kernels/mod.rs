@@ -1,6 +1,7 @@
 //! Floor 2: int8 and f32 layer kernels (dense, pointwise, conv1d (grouped, dilated), pooling,
 //! activations, broadcasting add / sub / mul, row norms, row selection, concat,
-//! (de)quantization).
+//! (de)quantization; LOGISTIC / TANH, SOFTMAX / LOG_SOFTMAX, lookup-table functions, layer
+//! normalization).
 //!
 //! int8 kernels are bit-exact with TFLite Micro's reference kernels under the quantization
 //! contract of `ARCHITECTURE.md`: weights symmetric per output channel, activations asymmetric
@@ -45,6 +46,9 @@ mod dot;
 pub mod dsp;
 mod elementwise;
 mod fparams;
+mod gemmlowp;
+mod layer_norm;
+mod lut;
 mod norm;
 mod pointwise;
 mod pool;
@@ -52,6 +56,8 @@ mod pool1d;
 mod qparams;
 mod requant;
 mod rows;
+mod sigmoid;
+mod softmax;
 
 pub use activation::{
     clamp_i8, leaky_relu_f32, leaky_relu_i8, relu6_f32, relu_f32, LeakyReluParams,
@@ -66,6 +72,10 @@ pub use elementwise::{
     MulParams,
 };
 pub use fparams::{clamp_range_f32, FParams};
+pub use layer_norm::{
+    layer_norm_channel, layer_norm_eps_q8, layer_norm_f32, layer_norm_i8, LayerNormParams,
+};
+pub use lut::{build_table, element_fn_f32, lut_i8, ElementFn};
 pub use norm::{
     isqrt_u64, row_norm_f32, row_norm_i8, row_squared_norm_f32, row_squared_norm_i8, NormDims,
     NORM_FRACTION_BITS,
@@ -79,3 +89,11 @@ pub use pool1d::{avg_pool1d_f32, avg_pool1d_i8, max_pool1d_f32, max_pool1d_i8, P
 pub use qparams::QParams;
 pub use requant::{dequantize_slice, quantize_slice, requantize_i8, Requant};
 pub use rows::slice_rows;
+pub use sigmoid::{
+    logistic, logistic_f32, logistic_i8, tanh, tanh_f32, tanh_i8, SigmoidParams, LOGISTIC_OUTPUT,
+    TANH_OUTPUT,
+};
+pub use softmax::{
+    log_softmax_f32, log_softmax_i8, softmax_f32, softmax_i8, LogSoftmaxParams, SoftmaxParams,
+    LOG_SOFTMAX_OUTPUT, SOFTMAX_OUTPUT,
+};

@@ -3,11 +3,12 @@
 use super::bytes::{checked_slice, f32_at, i32_at, u16_at, u32_at, u64_at, u8_at};
 use super::crc::crc32;
 use super::format::{
-    align_up, element_bytes, output_kind_len, Activation, FrameMode, Op, OutputKind, PointsMode,
-    Precision, RowsKind, ARENA_ALIGN, DATA_ALIGN, FORMAT_VERSION, HEADER_LEN, LAYER_RECORD_LEN,
-    MAGIC, MAX_LAYERS, MAX_OUTPUT_RANGES, MAX_SCHEMA_FIELDS, MAX_TENSORS, MIN_FORMAT_VERSION,
-    OUTPUT_RECORD_LEN, PREAMBLE_LEN, SHIFT_RANGE, TENSOR_RECORD_LEN,
+    align_up, element_bytes, output_kind_len, Activation, FrameMode, Function, Op, OutputKind,
+    PointsMode, Precision, RowsKind, ARENA_ALIGN, DATA_ALIGN, FORMAT_VERSION, HEADER_LEN,
+    LAYER_RECORD_LEN, MAGIC, MAX_LAYERS, MAX_OUTPUT_RANGES, MAX_SCHEMA_FIELDS, MAX_TENSORS,
+    MIN_FORMAT_VERSION, OUTPUT_RECORD_LEN, PREAMBLE_LEN, SHIFT_RANGE, TENSOR_RECORD_LEN,
 };
+use super::validate_act;
 use super::view::TensorInfo;
 use super::{Header, Model, ModelError, Section};
 use crate::frame::{Field, FieldKind, InputSchema};
@@ -414,11 +415,20 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
             return Err(field("input_count", count.into()));
         }
         let two = count == 2;
+        let function_ok = match op {
+            Op::Lut => Function::try_from(u8_at(rec, 3)).is_ok(),
+            _ => u8_at(rec, 3) == 0,
+        };
+        if !function_ok {
+            return Err(ModelError::BadCode {
+                field: "function",
+                value: u8_at(rec, 3),
+            });
+        }
         // Version 3: u16 dilation at 42 and u16 groups at 44 (Conv1d only; 0 means 1).
         let (dilation, groups) = (u16_at(rec, 42), u16_at(rec, 44));
         let conv_fields = h.version >= 3 && op == Op::Conv1d;
-        if u8_at(rec, 3) != 0
-            || (!two && u16_at(rec, 6) != 0)
+        if (!two && u16_at(rec, 6) != 0)
             || (!conv_fields && (dilation != 0 || groups != 0))
             || u16_at(rec, 46) != 0
         {
@@ -601,6 +611,12 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
                 }
                 (0, 0)
             }
+            Op::Logistic | Op::Tanh | Op::Softmax | Op::LogSoftmax | Op::Lut | Op::LayerNorm => {
+                if to.rows != ti.rows || to.rows_kind != ti.rows_kind || cout != cin {
+                    return Err(shape_err(out, (ti.rows, ti.cols), &to));
+                }
+                (0, 0)
+            }
             Op::Concat => {
                 if ti2.rows != ti.rows || ti2.rows_kind != ti.rows_kind {
                     return Err(shape_err(inp2, (ti.rows, ti2.cols), &ti2));
@@ -618,6 +634,7 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
         };
         check_parameterless(m, li, op, act, (amin, amax), &ti, &to, out)?;
         check_arrays(m, li, rec, op, w_elems, u64::from(cout), eb, const_form)?;
+        validate_act::check(m, li, op, &ti, &to, out)?;
         macs = macs.saturating_add(layer_macs);
     }
     Ok(macs)
@@ -705,8 +722,14 @@ fn check_arrays(
     let int8 = m.header.precision == Precision::Int8;
     let (aux_i32, aux_f32) = op.aux_params();
     let aux_i32 = aux_i32 + usize::from(const_form);
+    let (per_i32, per_f32) = op.aux_params_per_channel();
     let p_want = if !op.has_weights() {
-        4 * if int8 { aux_i32 } else { aux_f32 } as u64
+        let (fixed, per) = if int8 {
+            (aux_i32, per_i32)
+        } else {
+            (aux_f32, per_f32)
+        };
+        4 * (fixed as u64 + per as u64 * cout)
     } else if int8 {
         3 * cout * 4
     } else {
@@ -741,7 +764,9 @@ fn check_arrays(
             len: p_len,
         });
     };
-    if int8 && !op.has_weights() {
+    if validate_act::owns(op) {
+        // Parameters checked by `validate_act::check`.
+    } else if int8 && !op.has_weights() {
         if let (true, Some(&zp)) = (const_form, view.aux_i32.last()) {
             if !(-128..=127).contains(&zp) {
                 return Err(ModelError::BadLayerField {
