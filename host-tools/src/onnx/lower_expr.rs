@@ -255,10 +255,21 @@ pub(crate) fn unary(im: &mut Importer, n: NodeRef<'_>, u: Un) -> Result<Sym, Onn
     Ok(Sym::Expr(ea))
 }
 
-/// Whether a binary op continues an expression: one input is an expression, or both read the
-/// same activation (`x * x`).
+/// Whether `e` is `x * x` (or `x ** 2`).
+pub(crate) fn is_square(e: &Expr) -> bool {
+    (-6..=6).all(|i| {
+        let x = f64::from(i) * 0.7;
+        (e.eval(x) - x * x).abs() <= 1e-9 * (1.0 + x * x)
+    })
+}
+
+/// Whether a binary op continues an expression: one input is an expression, both read the
+/// same activation (`x * x`), or it is a power of an activation.
 pub(crate) fn continues(im: &Importer, n: NodeRef<'_>) -> bool {
     let s = |i| im.opt(n, i).ok().flatten();
+    if n.op() == "Pow" {
+        return matches!(s(0), Some(Sym::Act(_) | Sym::Expr(_)));
+    }
     match (s(0), s(1)) {
         (Some(Sym::Expr(_)), _) | (_, Some(Sym::Expr(_))) => true,
         (Some(Sym::Act(a)), Some(Sym::Act(b))) => a.id == b.id && a.dims == b.dims,

@@ -152,6 +152,11 @@ const KNOWN_OPS: &[&str] = &[
     "LogSoftmax",
     "LayerNormalization",
     "Pow",
+    "Gather",
+    "Slice",
+    "ReduceL2",
+    "ReduceSumSquare",
+    "Sqrt",
 ];
 
 /// Ops the classic channels-first input feeds directly.
@@ -481,12 +486,14 @@ impl Importer {
     /// Applies the pending BatchNormalization of every activation input of `n`, which cannot
     /// carry it further.
     fn settle_inputs(&mut self, n: NodeRef<'_>) -> Result<(), OnnxError> {
-        for i in 0..n.node.input.len() {
-            if let Some(Sym::Act(a)) = self.opt(n, i)? {
-                if a.pre.is_some() {
-                    return Err(n.err(
-                        "follows a BatchNormalization or a constant scale/offset that cannot be folded: only a MatMul, Gemm or Conv (without padding) directly before or after it can absorb it",
-                    ));
+        for name in n.node.input.iter().filter(|i| !i.is_empty()) {
+            if let Some(Sym::Act(a)) = self.syms.get(name).cloned() {
+                if let Some(pre) = &a.pre {
+                    let id = lower_norm::materialize_affine(self, n, a.id, pre);
+                    let mut out = a.with(a.dims.clone());
+                    out.id = id;
+                    out.pre = None;
+                    self.bind(name, Sym::Act(out));
                 }
             }
         }
@@ -549,6 +556,14 @@ impl Importer {
         {
             return lower_expr::binary(self, n).map(|s| vec![s]);
         }
+        if n.op() == "ReduceSum" {
+            if let Ok(Some(Sym::Expr(e))) = self.opt(n, 0) {
+                if lower_expr::is_square(&e.e) {
+                    let base = e.base.clone();
+                    return lower_shape::row_norm(self, n, base, true).map(|s| vec![s]);
+                }
+            }
+        }
         self.materialize_inputs(n)?;
         if !KNOWN_OPS.contains(&n.op()) {
             return Err(OnnxError::UnsupportedOp {
@@ -557,6 +572,10 @@ impl Importer {
             });
         }
         self.check_flat(n)?;
+        let two_acts = (0..2).all(|i| matches!(self.opt(n, i), Ok(Some(Sym::Act(_)))));
+        if two_acts && matches!(n.op(), "Add" | "Sub" | "Mul" | "Div") {
+            self.settle_inputs(n)?;
+        }
         if !matches!(
             n.op(),
             "Identity"
@@ -598,6 +617,9 @@ impl Importer {
             "Concat" => lower_shape::concat(self, n)?,
             "Softmax" | "LogSoftmax" => lower_expr::softmax(self, n, self.opset)?,
             "LayerNormalization" => lower_expr::layer_norm(self, n)?,
+            "Gather" | "Slice" => lower_shape::gather_rows(self, n)?,
+            "ReduceL2" | "ReduceSumSquare" => lower_shape::reduce(self, n)?,
+            "Sqrt" => lower_shape::sqrt(self, n)?,
             other => {
                 return Err(OnnxError::UnsupportedOp {
                     node: n.name(),
