@@ -23,7 +23,7 @@ fn convert_errors() {
     assert_one_line_error(
         &[
             "convert",
-            &fixture("torch/norm_feature.ts.onnx"),
+            &fixture("bad_unsupported.onnx"),
             "-o",
             out,
             "--frames",
@@ -32,7 +32,12 @@ fn convert_errors() {
             "f32",
         ],
         1,
-        &["'/ReduceL2'", "ONNX op ReduceL2", "convert --help"],
+        &[
+            "layer 'spin'",
+            "ONNX op Cos",
+            "'/spin/Cos'",
+            "convert --help",
+        ],
     );
     assert_one_line_error(
         &[

@@ -94,8 +94,13 @@ fn pointnet_lowers_to_fused_kernels() {
 fn bad_models_name_node_op_and_supported() {
     let cases: [(&str, &[&str]); 4] = [
         (
-            "torch/norm_feature.ts",
-            &["'/ReduceL2'", "ONNX op ReduceL2", "convert --help"],
+            "bad_unsupported",
+            &[
+                "layer 'spin'",
+                "ONNX op Cos",
+                "'/spin/Cos'",
+                "convert --help",
+            ],
         ),
         (
             "bad_group",
