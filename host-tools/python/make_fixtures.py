@@ -20,10 +20,11 @@ Every supported op pattern appears in at least one good model:
                     ReduceMean and ReduceMax over time (keepdims=0), Concat of the pooled
                     features, Relu on the concatenation, two Gemm branches added (Add + Relu),
                     Gemm head                                                     opset 17
-Bad models (each must be refused with an error naming node, op and what is supported):
+Bad models (each must be refused with an error naming node, op and what is supported; the
+converter has since learnt Softmax, dilation and opset 11, which three of them use):
   bad_op (Softmax), bad_group (Conv group=2), bad_dilation (Conv dilations=2),
   bad_opset (opset 11), bad_flatten (flattening points into channels), bad_ceil (MaxPool
-  ceil_mode=1)
+  ceil_mode=1), bad_unsupported (Cos in layer 'spin')
 """
 
 import os
@@ -176,6 +177,11 @@ def bad(kind):
     g = G()
     t = g.op("Transpose", ["x"], perm=[0, 2, 1])
     opset = 13
+    if kind == "bad_unsupported":
+        h = conv(g, t, 3, 4)
+        h = g.op("Cos", [h], name="/spin/Cos")
+        y = g.op("ReduceMax", [h], axes=[2], keepdims=0)
+        return g.model(["B", "N", 3], y, ["B", 4], opset)
     if kind == "bad_op":
         h = conv(g, t, 3, 4)
         h = g.op("ReduceMax", [h], axes=[2], keepdims=0)
@@ -216,7 +222,8 @@ def main():
         np.save(os.path.join(OUT, f"{name}.input.npy"), x)
         np.save(os.path.join(OUT, f"{name}.output.npy"), y)
         print(f"{name}: x {x.shape} -> y {y.shape}")
-    for kind in ["bad_op", "bad_group", "bad_dilation", "bad_opset", "bad_flatten", "bad_ceil"]:
+    for kind in ["bad_op", "bad_group", "bad_dilation", "bad_opset", "bad_flatten", "bad_ceil",
+                 "bad_unsupported"]:
         model = bad(kind)
         onnx.save(model, os.path.join(OUT, f"{kind}.onnx"))
         print(f"{kind}: written")

@@ -15,7 +15,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
   equiframe inspect pointnet.eqf
   equiframe run pointnet.eqf --input x.npy -o y.npy
   equiframe verify pointnet.eqf --onnx pointnet.onnx --input x.npy
-  equiframe bench pointnet.eqf --batch 4096 --vs onnxruntime --onnx pointnet.onnx")]
+  equiframe bench pointnet.eqf --batch 4096 --vs onnxruntime --onnx pointnet.onnx
+  equiframe attitude imu.npy --rate 285.7 -o q.npy")]
 pub struct Cli {
     /// No progress bars (they are also hidden when stderr is not a terminal).
     #[arg(long, short, global = true)]
@@ -43,6 +44,9 @@ pub enum Command {
     /// Run the demo: frames, the FA-PointNet and the shipped models (accuracy, invariance
     /// under random rotations, flash, arena, MACs, speed), all offline.
     Demo(DemoArgs),
+    /// Estimate orientation from IMU samples: Kalman filter on SO(3) fused with a learned
+    /// gravity direction.
+    Attitude(AttitudeArgs),
 }
 
 /// A frame group on the command line.
@@ -360,4 +364,75 @@ pub struct PassThroughArgs {
     /// Arguments.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
+}
+
+/// Arguments of `attitude`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Input: (N, 6) float: gyroscope rad/s x y z, then accelerometer m/s^2 x y z,
+one row per sample at --rate Hz; (N, 9) adds a magnetometer (uT), used only with --mag.
+Output: (N, 4) float32 unit quaternions w x y z rotating sensor coordinates into a world frame
+with z up (heading arbitrary without --mag). Rows before the first usable accelerometer
+sample hold the identity.
+
+The filter: an error-state Kalman filter on SO(3) with gyroscope bias (rest detection
+re-estimates it), a gravity update down-weighted under linear acceleration, and by default the
+learned gravity measurement of the shipped inclination model every --every-blocks x 16 samples
+once its 2048-sample window is full (its rate: 286 Hz in BROAD, 7.2 s window).
+
+Examples:
+  equiframe attitude imu.npy --rate 285.7 -o q.npy
+  equiframe attitude imu.npy --rate 285.7 -o q.npy --no-model
+  equiframe attitude imu9.npy --rate 100 -o q.npy --mag --cov cov.npy
+  equiframe attitude imu.npy --rate 285.7 -o q.npy --model gravity.eqf --model-sigma 0.05"
+)]
+pub struct AttitudeArgs {
+    /// IMU samples `.npy`, (N, 6) or (N, 9), float32 or float64.
+    pub imu: PathBuf,
+    /// Sample rate, Hz.
+    #[arg(long)]
+    pub rate: f32,
+    /// Where to write the (N, 4) quaternions.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Use the magnetometer columns 6..9 for heading.
+    #[arg(long)]
+    pub mag: bool,
+    /// Learned gravity model blob (6 channels, 3 outputs); the shipped inclination model by
+    /// default.
+    #[arg(long, conflicts_with = "no_model")]
+    pub model: Option<PathBuf>,
+    /// Run the filter alone, without the learned gravity measurement.
+    #[arg(long)]
+    pub no_model: bool,
+    /// Run the network every this many 16-sample blocks.
+    #[arg(long, default_value_t = 8)]
+    pub every_blocks: usize,
+    /// Trust in the network's gravity direction: its noise, rad.
+    #[arg(long, default_value_t = 0.02)]
+    pub model_sigma: f32,
+    /// Also write the (N, 9) rotation-error covariance (sensor frame, rad^2, row-major 3x3).
+    #[arg(long)]
+    pub cov: Option<PathBuf>,
+    /// Filter tuning: accelerometer direction noise, rad.
+    #[arg(long)]
+    pub accel_noise: Option<f32>,
+    /// Filter tuning: accelerometer low-pass time constant in the strapdown frame, s (0: raw).
+    #[arg(long)]
+    pub accel_tau: Option<f32>,
+    /// Filter tuning: gyroscope noise density, rad/s/sqrt(Hz).
+    #[arg(long)]
+    pub gyro_noise: Option<f32>,
+    /// Filter tuning: down-weighting by the accelerometer norm deviation.
+    #[arg(long)]
+    pub k_norm: Option<f32>,
+    /// Filter tuning: down-weighting by the deviation from the low-passed accelerometer.
+    #[arg(long)]
+    pub k_dev: Option<f32>,
+    /// Filter tuning: rest detector gyroscope threshold, rad/s.
+    #[arg(long)]
+    pub rest_gyro: Option<f32>,
+    /// Filter tuning: gyroscope bias random walk, rad/s^2/sqrt(Hz).
+    #[arg(long)]
+    pub bias_walk: Option<f32>,
 }

@@ -23,7 +23,7 @@ fn convert_errors() {
     assert_one_line_error(
         &[
             "convert",
-            &fixture("bad_op.onnx"),
+            &fixture("bad_unsupported.onnx"),
             "-o",
             out,
             "--frames",
@@ -32,7 +32,12 @@ fn convert_errors() {
             "f32",
         ],
         1,
-        &["'probs'", "Softmax", "convert --help"],
+        &[
+            "layer 'spin'",
+            "ONNX op Cos",
+            "'/spin/Cos'",
+            "convert --help",
+        ],
     );
     assert_one_line_error(
         &[

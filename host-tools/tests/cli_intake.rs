@@ -39,7 +39,9 @@ fn help_lists_ops_once_and_errors_do_not() {
     let o = dir.path().join("m.eqf");
     let (rc, _, err) = equiframe(&[
         "convert",
-        &torch("act_gelu.ts.onnx"),
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/bad_unsupported.onnx")
+            .to_string_lossy(),
         "-o",
         o.to_str().unwrap(),
         "--frames",
@@ -49,7 +51,7 @@ fn help_lists_ops_once_and_errors_do_not() {
     ]);
     assert_eq!(rc, 1);
     assert!(
-        err.contains("layer 'act1'") && err.contains("ONNX op Erf"),
+        err.contains("layer 'spin'") && err.contains("ONNX op Cos"),
         "{err}"
     );
     assert!(!err.contains("MatMul, "), "no op list in errors: {err}");
@@ -308,4 +310,56 @@ fn npy_variants_convert_on_load() {
         y.to_str().unwrap(),
     ]);
     assert_eq!(rc, 0, "{err}");
+}
+
+#[test]
+fn norm_features_inside_a_frame_averaged_model_stay_invariant() {
+    // norm_feature: per-point norms concatenated to the positions inside the model
+    // (ReduceL2), converted with O(3) frames: outputs equal under rotations, reflections and
+    // translations of the input (f32, within 1e-4 of the output's size).
+    let dir = tempfile::tempdir().unwrap();
+    let o = dir.path().join("m.eqf");
+    let o = o.to_str().unwrap();
+    let (rc, _, err) = equiframe(&[
+        "convert",
+        &torch("norm_feature.dy.onnx"),
+        "-o",
+        o,
+        "--frames",
+        "o3",
+        "--precision",
+        "f32",
+    ]);
+    assert_eq!(rc, 0, "{err}");
+    let x = NpyArray::read(std::path::Path::new(&torch("norm_feature.input.npy"))).unwrap();
+    let xs = x.to_f32();
+    // A rotation about an oblique axis composed with a reflection, and a shift.
+    let (c, s) = (0.6f32, 0.8f32);
+    let r = [[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, -1.0]];
+    let t = [3.0f32, -2.0, 0.5];
+    let moved: Vec<f32> = xs
+        .chunks_exact(3)
+        .flat_map(|p| (0..3).map(move |i| r[i][0] * p[0] + r[i][1] * p[1] + r[i][2] * p[2] + t[i]))
+        .collect();
+    let a = write_f32(dir.path(), "a.npy", &x.shape, xs);
+    let b = write_f32(dir.path(), "b.npy", &x.shape, moved);
+    let ya = dir.path().join("ya.npy");
+    let yb = dir.path().join("yb.npy");
+    for (i, y) in [(&a, &ya), (&b, &yb)] {
+        let (rc, _, err) = equiframe(&["run", o, "--input", i, "-o", y.to_str().unwrap()]);
+        assert_eq!(rc, 0, "{err}");
+    }
+    let (ya, yb) = (
+        NpyArray::read(&ya).unwrap().to_f32(),
+        NpyArray::read(&yb).unwrap().to_f32(),
+    );
+    let scale = ya.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let worst = ya
+        .iter()
+        .zip(&yb)
+        .fold(0.0f32, |m, (p, q)| m.max((p - q).abs()));
+    assert!(
+        worst <= 1e-4 * (1.0 + scale),
+        "invariance error {worst} (outputs up to {scale})"
+    );
 }

@@ -32,7 +32,9 @@
 mod asm;
 
 use super::QParams;
-use crate::quant::multiply_by_quantized_multiplier;
+use crate::quant::{
+    multiply_by_quantized_multiplier, smmlar_offset, smmlar_requant_exact, SMMLAR_X_LIMIT,
+};
 use core::fmt;
 
 /// Output channels computed together by the packed kernel.
@@ -212,6 +214,11 @@ fn requant(acc: i32, bias: i32, m: i32, s: i32, zp: i32, lo: i32, hi: i32) -> i8
 ///   where the exact result is at least `2^(31-e) >= 512` and the saturated one one less, both
 ///   clamped to the same int8 bound after adding a zero point in `-128..=127`.
 ///
+/// The `SMMLAR` form (`mm` set: [`smmlar_requant_exact`] for every accumulator of the layer,
+/// `|acc| <= |bias| + cin * 2^14`) is [`requantize_smmlar`](crate::quant::requantize_smmlar)
+/// with the zero point folded into the rounding constant: `ADD` (sign term), `LSL`, `SMMLAR`,
+/// `ASR`, `SSAT #8`, then the activation clamp only when it is narrower than int8.
+///
 /// The accumulator arrives with the bias already added (the DSP loops start from it).
 #[derive(Clone, Copy, Default)]
 struct Requant {
@@ -222,14 +229,21 @@ struct Requant {
     round: i32,
     neg: u32,
     fast: bool,
+    mm: bool,
+    offset: i32,
 }
 
 impl Requant {
     #[inline(always)]
-    fn new(bias: i32, m: i32, s: i32, zp: i32) -> Self {
+    fn new(bias: i32, m: i32, s: i32, zp: i32, cin: usize) -> Self {
         let e = s.saturating_neg().clamp(0, 31) as u32;
         let round = if e == 0 { 0 } else { 1i32 << (e - 1) };
         let fast = (-22..=0).contains(&s) && m != i32::MIN && (-128..=127).contains(&zp);
+        // |x * w| <= 2^14 per multiply-accumulate.
+        let bound = u64::from(bias.unsigned_abs()) + (cin as u64) * (1 << 14);
+        let mm = bound < u64::from(SMMLAR_X_LIMIT)
+            && smmlar_requant_exact(m, s, zp, bound as u32)
+            && fast;
         Self {
             bias,
             m,
@@ -238,12 +252,29 @@ impl Requant {
             round,
             neg: u32::from(e > 0),
             fast,
+            mm,
+            offset: smmlar_offset(s, zp),
         }
+    }
+
+    /// [`Requant::apply`] for a channel with `mm` set.
+    #[inline(always)]
+    fn apply_mm(&self, x: i32, lo: i32, hi: i32) -> i8 {
+        self.apply_mm8(x).clamp(lo, hi) as i8
+    }
+
+    /// [`Requant::apply_mm`] without the activation clamp (full int8 range).
+    #[inline(always)]
+    fn apply_mm8(&self, x: i32) -> i32 {
+        asm::requant_smmlar_sat8(x, self.m, self.offset, self.e)
     }
 
     /// Requantizes an accumulator that already includes the bias.
     #[inline(always)]
     fn apply(&self, acc_with_bias: i32, zp: i32, lo: i32, hi: i32) -> i8 {
+        if self.mm {
+            return self.apply_mm(acc_with_bias, lo, hi);
+        }
         if !self.fast {
             let acc = acc_with_bias.wrapping_sub(self.bias);
             return requant(acc, self.bias, self.m, self.s, zp, lo, hi);
@@ -265,9 +296,9 @@ impl Requant {
 /// The requantization of channel `c` of `q` (a zero channel when `q` does not cover it: only
 /// padding channels, whose outputs are never written).
 #[inline(always)]
-fn channel(q: &QParams, c: usize) -> Requant {
+fn channel(q: &QParams, c: usize, cin: usize) -> Requant {
     match (q.bias.get(c), q.multiplier.get(c), q.shift.get(c)) {
-        (Some(&b), Some(&m), Some(&s)) => Requant::new(b, m, s, q.out_zero_point),
+        (Some(&b), Some(&m), Some(&s)) => Requant::new(b, m, s, q.out_zero_point, cin),
         _ => Requant::default(),
     }
 }
@@ -321,15 +352,29 @@ pub fn pointwise_i8_packed(
         for (g, pw) in p.chunks_exact(group_words).enumerate() {
             let c0 = g * GROUP;
             let rq = [
-                channel(q, c0),
-                channel(q, c0 + 1),
-                channel(q, c0 + 2),
-                channel(q, c0 + 3),
+                channel(q, c0, cin),
+                channel(q, c0 + 1, cin),
+                channel(q, c0 + 2, cin),
+                channel(q, c0 + 3, cin),
             ];
+            let all_mm = rq.iter().all(|r| r.mm);
+            let full = (lo, hi) == (-128, 127);
             let all_fast = rq.iter().all(|r| r.fast);
             for (xe, orow) in xs.chunks_exact(row_words).zip(ot.chunks_exact_mut(cout)) {
                 let acc = asm::dot_group4(xe, pw, [rq[0].bias, rq[1].bias, rq[2].bias, rq[3].bias]);
                 match orow.get_mut(c0..c0 + GROUP) {
+                    Some([o0, o1, o2, o3]) if all_mm && full => {
+                        *o0 = rq[0].apply_mm8(acc[0]) as i8;
+                        *o1 = rq[1].apply_mm8(acc[1]) as i8;
+                        *o2 = rq[2].apply_mm8(acc[2]) as i8;
+                        *o3 = rq[3].apply_mm8(acc[3]) as i8;
+                    }
+                    Some([o0, o1, o2, o3]) if all_mm => {
+                        *o0 = rq[0].apply_mm(acc[0], lo, hi);
+                        *o1 = rq[1].apply_mm(acc[1], lo, hi);
+                        *o2 = rq[2].apply_mm(acc[2], lo, hi);
+                        *o3 = rq[3].apply_mm(acc[3], lo, hi);
+                    }
                     Some([o0, o1, o2, o3]) if all_fast => {
                         *o0 = rq[0].apply_fast(acc[0], zp, lo, hi);
                         *o1 = rq[1].apply_fast(acc[1], zp, lo, hi);
@@ -401,7 +446,7 @@ pub fn pointwise_i8_sxtb16(
             expand_row(xr, kp, xe);
         }
         for (c, wr) in w.chunks_exact(cin).enumerate() {
-            let r = channel(q, c);
+            let r = channel(q, c, cin);
             let (w4, wt) = wr.split_at(body);
             let rows = xs.chunks_exact(row_words).zip(xt.chunks_exact(cin));
             for ((xe, xr), orow) in rows.zip(ot.chunks_exact_mut(cout)) {
@@ -518,15 +563,29 @@ pub fn pointwise_i8(
             pack_group(w, cin, cout, g, pw);
             let c0 = g * GROUP;
             let rq = [
-                channel(q, c0),
-                channel(q, c0 + 1),
-                channel(q, c0 + 2),
-                channel(q, c0 + 3),
+                channel(q, c0, cin),
+                channel(q, c0 + 1, cin),
+                channel(q, c0 + 2, cin),
+                channel(q, c0 + 3, cin),
             ];
+            let all_mm = rq.iter().all(|r| r.mm);
+            let full = (lo, hi) == (-128, 127);
             let all_fast = rq.iter().all(|r| r.fast);
             for (xe, orow) in xs.chunks_exact(row_words).zip(ot.chunks_exact_mut(cout)) {
                 let acc = asm::dot_group4(xe, pw, [rq[0].bias, rq[1].bias, rq[2].bias, rq[3].bias]);
                 match orow.get_mut(c0..c0 + GROUP) {
+                    Some([o0, o1, o2, o3]) if all_mm && full => {
+                        *o0 = rq[0].apply_mm8(acc[0]) as i8;
+                        *o1 = rq[1].apply_mm8(acc[1]) as i8;
+                        *o2 = rq[2].apply_mm8(acc[2]) as i8;
+                        *o3 = rq[3].apply_mm8(acc[3]) as i8;
+                    }
+                    Some([o0, o1, o2, o3]) if all_mm => {
+                        *o0 = rq[0].apply_mm(acc[0], lo, hi);
+                        *o1 = rq[1].apply_mm(acc[1], lo, hi);
+                        *o2 = rq[2].apply_mm(acc[2], lo, hi);
+                        *o3 = rq[3].apply_mm(acc[3], lo, hi);
+                    }
                     Some([o0, o1, o2, o3]) if all_fast => {
                         *o0 = rq[0].apply_fast(acc[0], zp, lo, hi);
                         *o1 = rq[1].apply_fast(acc[1], zp, lo, hi);
@@ -598,10 +657,10 @@ pub fn pointwise_max_i8(
             pack_group(w, cin, cout, g, pw);
             let c0 = g * GROUP;
             let rq = [
-                channel(q, c0),
-                channel(q, c0 + 1),
-                channel(q, c0 + 2),
-                channel(q, c0 + 3),
+                channel(q, c0, cin),
+                channel(q, c0 + 1, cin),
+                channel(q, c0 + 2, cin),
+                channel(q, c0 + 3, cin),
             ];
             let (Some(mx), Some(mn), Some(best)) = (
                 mx.get_mut(c0..c0 + GROUP),
@@ -637,7 +696,7 @@ pub fn pointwise_max_i8(
         }
     }
     for (c, o) in o.iter_mut().enumerate() {
-        let r = channel(q, c);
+        let r = channel(q, c, cin);
         let (Some(&mxc), Some(&mnc), Some(&bc)) = (mx.get(c), mn.get(c), best.get(c)) else {
             return;
         };

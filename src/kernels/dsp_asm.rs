@@ -168,3 +168,29 @@ pub(super) fn expand_strided(w: &[i8], out: &mut [u32]) {
         );
     }
 }
+
+/// [`crate::quant::requantize_smmlar`] saturated to int8: `ADD` (sign term), `LSL`, `SMMLAR`,
+/// `ASR`, `SSAT #8`. `e` must be in `1..=31` (the shift uses its low byte).
+#[inline(always)]
+pub(super) fn requant_smmlar_sat8(x: i32, m: i32, offset: i32, e: u32) -> i32 {
+    let t: i32;
+    // SAFETY: register-only arithmetic of the DSP extension (SMMLAR, SSAT); no memory access.
+    // SSAT sets the Q flag, hence no `preserves_flags`.
+    unsafe {
+        core::arch::asm!(
+            "add {o}, {off}, {x}, asr #31",
+            "lsl {t}, {x}, #1",
+            "smmlar {t}, {t}, {m}, {o}",
+            "asr {t}, {t}, {e}",
+            "ssat {t}, #8, {t}",
+            t = out(reg) t,
+            o = out(reg) _,
+            x = in(reg) x,
+            m = in(reg) m,
+            off = in(reg) offset,
+            e = in(reg) e,
+            options(pure, nomem, nostack),
+        );
+    }
+    t
+}

@@ -14,6 +14,8 @@ mod multiplier;
 pub use affine::{activation_range, dequantize, fold_zero_point, quantize_f32, Activation};
 pub use error::QuantError;
 pub use fixed_point::{
-    multiply_by_quantized_multiplier, rounding_divide_by_pot, saturating_rounding_doubling_high_mul,
+    multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_smmlar, requantize_smmlar,
+    rounding_divide_by_pot, saturating_rounding_doubling_high_mul, smmlar, smmlar_exact,
+    smmlar_offset, smmlar_requant_exact, SMMLAR_X_LIMIT,
 };
 pub use multiplier::{quantize_multiplier, try_quantize_multiplier};

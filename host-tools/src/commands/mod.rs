@@ -1,5 +1,6 @@
 //! The subcommands: each takes its parsed arguments and returns an error to print as one line.
 
+pub mod attitude;
 pub mod bench;
 pub mod bench_onnx;
 pub mod convert;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run::run(&args, quiet),
         Command::Bench(args) => bench::run(&args, quiet),
         Command::Demo(args) => demo::run(&args),
+        Command::Attitude(args) => attitude::run(&args, quiet),
     }
 }
 

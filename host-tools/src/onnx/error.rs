@@ -6,10 +6,15 @@ use std::path::PathBuf;
 /// The ops the importer understands, listed once in `equiframe convert --help`.
 pub const SUPPORTED_OPS: &str =
     "MatMul, Gemm, Conv (1D: kernel 1, or any kernel on a fixed-length window; \
-grouped, depthwise and dilated kernels run as one dense kernel; auto_pad SAME), AveragePool (1D), \
+grouped, depthwise, dilated; auto_pad SAME), AveragePool (1D), \
 BatchNormalization (folded into the MatMul/Gemm/Conv before or after it), Add (bias, or two \
 activations of one shape), Mul/Div/Sub/Add by a per-channel or scalar constant (folded like a \
-BatchNormalization), Relu, Clip, LeakyRelu, ReduceMax, ReduceMean, ReduceSum (over \
+BatchNormalization where a linear layer is next to it), Add/Sub/Mul of two activations \
+broadcasting over rows or channels (x - x.mean(1, keepdim=True)), ReduceL2, ReduceSumSquare, \
+Sqrt(ReduceSum(x * x)), ReduceSum(Pow(x, 2)) (per-row norms over the channels), Sigmoid, Tanh, \
+Elu, Selu, HardSwish, HardSigmoid, Softplus, Mish, Gelu, and their exported forms (GELU as \
+Div/Erf/Add/Mul or with Tanh, SiLU as Sigmoid * x), Softmax, LogSoftmax, LayerNormalization \
+(over the channels), Gather / Slice of time steps of a fixed-length window, Relu, Clip, LeakyRelu, ReduceMax, ReduceMean, ReduceSum (over \
 points), GlobalMaxPool, GlobalAveragePool, MaxPool (1D), Transpose, Reshape, Flatten (also a fixed-length \
 window into a following Gemm/MatMul), Squeeze, Unsqueeze, Concat (channels), Identity, Dropout (inference), Constant; on constants only: \
 Shape, Gather, Cast, Mul, Sub, Div, Pow, Sqrt, Reciprocal, Neg, Expand, ConstantOfShape";

@@ -32,7 +32,16 @@ pub(crate) fn constant(n: NodeRef<'_>) -> Result<Tensor, OnnxError> {
 /// `Shape` of an activation: known sizes, with markers for the batch and dynamic points.
 pub(crate) fn shape(im: &Importer, n: NodeRef<'_>) -> Result<Tensor, OnnxError> {
     n.only_attrs(&[])?;
-    let dims: Vec<i64> = match im.sym(n, 0)? {
+    let base;
+    let sym = match im.sym(n, 0)? {
+        Sym::Expr(e) => {
+            base = Sym::Act(e.base.clone());
+            &base
+        }
+        s => s,
+    };
+    let dims: Vec<i64> = match sym {
+        Sym::Expr(_) => Vec::new(),
         Sym::Const(t) => t.dims.iter().map(|&d| d as i64).collect(),
         Sym::Act(a) => a
             .dims

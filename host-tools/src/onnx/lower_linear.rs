@@ -274,27 +274,10 @@ pub(crate) fn conv(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> 
         Some(&[d]) if d >= 1 => d as usize,
         Some(d) => return Err(n.bad_attr("dilations", d, "one dilation >= 1")),
     };
-    // Grouped (depthwise) and dilated kernels as one dense kernel: zeros outside each group's
-    // block and between the dilated taps (exact; MACs x group and x dilation).
+    // Grouped (depthwise) and dilated kernels: the grouped conv layer, `k` its span.
+    let grouped = g > 1 || dilation > 1;
     let k = (k0 - 1) * dilation + 1;
     let cin = c_in;
-    let (w, k) = if g == 1 && dilation == 1 {
-        (w, k0)
-    } else {
-        let wv = w.as_f32();
-        let per_group = cout / g;
-        let mut dense = vec![0.0f32; cout * cin * k];
-        for o in 0..cout {
-            let grp = o / per_group;
-            for i in 0..cin_g {
-                for j in 0..k0 {
-                    dense[(o * cin + grp * cin_g + i) * k + j * dilation] =
-                        wv[(o * cin_g + i) * k0 + j];
-                }
-            }
-        }
-        (Tensor::f32(vec![cout, cin, k], dense), k)
-    };
     let stride = match n.ints("strides").as_deref() {
         None => 1,
         Some(&[s]) if s >= 1 => s as usize,
@@ -335,6 +318,47 @@ pub(crate) fn conv(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> 
         }
     };
     let wv = w.as_f32();
+    let mut x = x;
+    if let Some(pre) = x.pre.clone().filter(|_| grouped || pb + pe > 0) {
+        // Padded taps are zeros after the normalization: it runs as layers of its own.
+        x.id = super::lower_norm::materialize_affine(im, n, x.id, &pre);
+        x.pre = None;
+    }
+    if grouped {
+        let n_out = match pts {
+            Some(p) => Some(crate::ir::window_out(p, k, stride, pb, pe).ok_or_else(|| {
+                n.err(format!(
+                    "{p} steps + padding {pb}+{pe} are fewer than the dilated kernel {k}"
+                ))
+            })?),
+            None => None,
+        };
+        let mut weights = vec![0.0; wv.len()];
+        for o in 0..cout {
+            for i in 0..cin_g {
+                for j in 0..k0 {
+                    weights[(o * k0 + j) * cin_g + i] = wv[(o * cin_g + i) * k0 + j];
+                }
+            }
+        }
+        let op = Op::Conv1dGrouped {
+            linear: Linear {
+                cin,
+                cout,
+                weights,
+                bias,
+                act: Activation::None,
+            },
+            k: k0,
+            stride,
+            pad_begin: pb,
+            pad_end: pe,
+            dilation,
+            groups: g,
+        };
+        let id = im.push(n, op, vec![x.id], Shape::Points { n: n_out, c: cout });
+        return Ok(Sym::Act(x.with_id(id)));
+    }
     if k == 1 && stride == 1 && pb == 0 && pe == 0 {
         return Ok(linear_layer(
             im,
@@ -373,11 +397,6 @@ pub(crate) fn conv(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> 
         act: Activation::None,
     };
     if let Some(pre) = &x.pre {
-        if pb + pe > 0 {
-            return Err(n.err(
-                "follows a BatchNormalization and pads its input: the normalization cannot be folded into the padded taps (put the BatchNorm after the Conv)",
-            ));
-        }
         absorb_before(&mut linear, k, pre);
     }
     let op = Op::Conv1d {
@@ -440,13 +459,7 @@ pub(crate) fn add(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
             }
             let (sx, sy) = (im.shape(x.id), im.shape(y.id));
             if x.dims != y.dims || sx != sy {
-                return Err(n.err(format!(
-                    "adds {} {:?} and {} {:?}: broadcasting between activations is not supported",
-                    dims_str(&x.dims),
-                    sx,
-                    dims_str(&y.dims),
-                    sy
-                )));
+                return super::lower_norm::binary_acts(im, n, x, y);
             }
             let id = im.push(n, Op::Add(Activation::None), vec![x.id, y.id], sx);
             Ok(Sym::Act(x.with_id(id)))

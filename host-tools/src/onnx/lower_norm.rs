@@ -5,7 +5,7 @@
 use super::attrs::NodeRef;
 use super::layout::{dims_str, Act, Affine, Ax};
 use super::{Importer, OnnxError, Sym};
-use crate::ir::{Activation, Linear};
+use crate::ir::{Activation, BinaryKind, Linear, Op, Shape};
 
 /// `W' = W diag(scale)` over the input channels and `b' = b + W shift`, for weights
 /// `cout x k x cin` (k = 1 for dense and pointwise layers).
@@ -97,11 +97,8 @@ pub(crate) fn const_arith(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, Onnx
     let (x, t, act_first) = match (a, b) {
         (Sym::Act(x), Sym::Const(t)) => (x, t, true),
         (Sym::Const(t), Sym::Act(x)) => (x, t, false),
-        _ => {
-            return Err(n.err(
-                "between two activations this is an element-wise layer not supported yet (only with a constant)",
-            ))
-        }
+        (Sym::Act(x), Sym::Act(y)) => return binary_acts(im, n, x, y),
+        _ => return Err(n.err("reads an element-wise expression that was not turned into a layer")),
     };
     let v = super::lower_linear::channel_values(n, im, &x, &t)?;
     let c = v.len();
@@ -119,4 +116,104 @@ pub(crate) fn const_arith(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, Onnx
         _ => return Err(n.err("a constant divided by an activation is not supported")),
     };
     Ok(affine(im, x, Affine { scale, shift }))
+}
+
+/// A pending per-channel map that no linear layer can absorb, as layers of its own: a
+/// per-channel `Mul` then `Add` (each left out when it is the identity). Returns the value.
+pub(crate) fn materialize_affine(
+    im: &mut Importer,
+    n: NodeRef<'_>,
+    id: crate::ir::ValueId,
+    pre: &Affine,
+) -> crate::ir::ValueId {
+    let shape = im.shape(id);
+    let mut v = id;
+    let uniform = |x: &[f32], e: f32| x.iter().all(|&s| s == e);
+    let name = format!("{} (folded scale)", n.name());
+    if !uniform(&pre.scale, 1.0) {
+        let op = Op::BinaryConst {
+            kind: BinaryKind::Mul,
+            constant: pre.scale.clone(),
+            act: Activation::None,
+        };
+        v = im.push_named(name.clone(), op, vec![v], shape);
+    }
+    if !uniform(&pre.shift, 0.0) {
+        let op = Op::BinaryConst {
+            kind: BinaryKind::Add,
+            constant: pre.shift.clone(),
+            act: Activation::None,
+        };
+        v = im.push_named(name, op, vec![v], shape);
+    }
+    v
+}
+
+/// `Add`, `Sub`, `Mul` of two different activations that broadcast over rows or channels
+/// (`x - x.mean(1, keepdim=True)`, a gate `h * g`).
+pub(crate) fn binary_acts(
+    im: &mut Importer,
+    n: NodeRef<'_>,
+    x: Act,
+    y: Act,
+) -> Result<Sym, OnnxError> {
+    let kind = match n.op() {
+        "Add" => BinaryKind::Add,
+        "Sub" => BinaryKind::Sub,
+        "Mul" => BinaryKind::Mul,
+        op => return Err(n.err(format!("{op} between two activations is not supported"))),
+    };
+    if x.pre.is_some() || y.pre.is_some() || x.flat.is_some() || y.flat.is_some() {
+        return Err(n.err("reads an activation with a pending scale that was not folded"));
+    }
+    let (sx, sy) = (im.shape(x.id), im.shape(y.id));
+    let rows = |s: Shape| match s {
+        Shape::Points { n, .. } => n,
+        Shape::Vector { .. } => Some(1),
+    };
+    let (cx, cy) = (sx.channels(), sy.channels());
+    let ok_c = cx == cy || cx == 1 || cy == 1;
+    let (rx, ry) = (rows(sx), rows(sy));
+    let ok_r = rx == ry
+        || rx == Some(1)
+        || ry == Some(1)
+        || matches!(sx, Shape::Vector { .. })
+        || matches!(sy, Shape::Vector { .. });
+    let core = |a: &Act| -> Vec<Ax> { a.dims.iter().copied().filter(|&d| d != Ax::One).collect() };
+    let layout_ok = {
+        let (a, b) = (core(&x), core(&y));
+        let sub = |small: &[Ax], big: &[Ax]| small.iter().all(|d| big.contains(d));
+        sub(&a, &b) || sub(&b, &a)
+    };
+    if !ok_c || !ok_r || !layout_ok {
+        return Err(n.err(format!(
+            "{} {:?} and {} {:?} do not broadcast over rows or channels",
+            dims_str(&x.dims),
+            sx,
+            dims_str(&y.dims),
+            sy
+        )));
+    }
+    let big_x =
+        matches!(sx, Shape::Points { .. }) || matches!(sy, Shape::Vector { .. }) && cx >= cy;
+    let shape = match (sx, sy) {
+        (Shape::Points { n: a, .. }, Shape::Points { n: b, .. }) => Shape::Points {
+            n: if a == Some(1) { b } else { a },
+            c: cx.max(cy),
+        },
+        (Shape::Points { n, .. }, Shape::Vector { .. })
+        | (Shape::Vector { .. }, Shape::Points { n, .. }) => Shape::Points { n, c: cx.max(cy) },
+        _ => Shape::Vector { c: cx.max(cy) },
+    };
+    let dims = if big_x {
+        x.dims.clone()
+    } else {
+        y.dims.clone()
+    };
+    let op = Op::Binary {
+        kind,
+        act: Activation::None,
+    };
+    let id = im.push(n, op, vec![x.id, y.id], shape);
+    Ok(Sym::Act(Act::new(id, dims)))
 }

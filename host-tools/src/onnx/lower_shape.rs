@@ -27,6 +27,9 @@ fn pool_points(im: &mut Importer, n: NodeRef<'_>, x: &Act, kind: PoolKind, dims:
 pub(crate) fn reduce(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
     n.only_attrs(&["axes", "keepdims", "noop_with_empty_axes"])?;
     let x = im.act(n, 0)?;
+    if matches!(n.op(), "ReduceL2" | "ReduceSumSquare") {
+        return row_norm(im, n, x, n.op() == "ReduceSumSquare");
+    }
     let axes = axes_of(im, n, x.dims.len())?.filter(|a| !a.is_empty());
     let Some(axes) = axes else {
         return Err(n.bad_attr(
@@ -383,9 +386,9 @@ pub(crate) fn concat(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError
 }
 
 /// `AveragePool` over one spatial axis (B, C, N): a mean over the points when one window
-/// covers the whole input, else a conv with the weight `1/k` on each channel's own taps
-/// (exact; MACs x C until a dedicated kernel exists). Padding counts as zeros
-/// (`count_include_pad`, PyTorch's default).
+/// covers the whole input, else the windowed average layer; with padding counted as zeros
+/// (`count_include_pad = 1`, PyTorch's default) a conv with the weight `1/k` on each
+/// channel's own taps (exact; C times the MACs of a pool).
 pub(crate) fn average_pool(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
     n.only_attrs(&[
         "auto_pad",
@@ -426,13 +429,6 @@ pub(crate) fn average_pool(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, Onn
     if n.int("ceil_mode", 0) != 0 {
         return Err(n.bad_attr("ceil_mode", n.int("ceil_mode", 0), "0"));
     }
-    if pb + pe > 0 && n.int("count_include_pad", 0) == 0 {
-        return Err(n.bad_attr(
-            "count_include_pad",
-            0,
-            "1 with padding (PyTorch's default), or no padding",
-        ));
-    }
     if let Some(d) = n.ints("dilations").filter(|d| d.iter().any(|&v| v != 1)) {
         return Err(n.bad_attr("dilations", d, "[1]"));
     }
@@ -462,6 +458,18 @@ pub(crate) fn average_pool(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, Onn
     };
     let n_out = crate::ir::window_out(len, k, stride, pb, pe)
         .ok_or_else(|| n.err(format!("{len} steps are fewer than the window {k}")))?;
+    if pb + pe == 0 || n.int("count_include_pad", 0) == 0 {
+        // The mean over the valid taps (the same as counting padding when there is none).
+        let op = Op::AvgPool1d {
+            k,
+            stride,
+            pad_begin: pb,
+            pad_end: pe,
+        };
+        let id = im.push(n, op, vec![x.id], Shape::Points { n: Some(n_out), c });
+        return Ok(Sym::Act(Act::new(id, x.dims)));
+    }
+    // Padding counted as zeros (PyTorch's default): a conv with `1/k` on each channel's taps.
     let mut weights = vec![0.0f32; c * k * c];
     for o in 0..c {
         for j in 0..k {
@@ -483,4 +491,136 @@ pub(crate) fn average_pool(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, Onn
     };
     let id = im.push(n, op, vec![x.id], Shape::Points { n: Some(n_out), c });
     Ok(Sym::Act(Act::new(id, x.dims)))
+}
+
+/// `Gather` of one time step of a fixed-length window (`h[:, :, -1]`), or `Slice` of one or
+/// more steps: rows of the points axis.
+pub(crate) fn gather_rows(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
+    let x = im.act(n, 0)?;
+    let r = x.dims.len();
+    let Shape::Points { n: Some(len), c } = im.shape(x.id) else {
+        return Err(n.err("selecting time steps needs a fixed number of them"));
+    };
+    let (axis, first, count, keep) = if n.op() == "Gather" {
+        let axis = norm_axis(&n, n.int("axis", 0), r)?;
+        let idx = im.konst(n, 1)?;
+        let v = idx.as_i64();
+        let [i] = v[..] else {
+            return Err(n.err(format!(
+                "gathers {} indices; one time step is supported",
+                v.len()
+            )));
+        };
+        let i = if i < 0 { i + len as i64 } else { i };
+        if i < 0 || i as usize >= len {
+            return Err(n.err(format!("index {i} is outside the {len} steps")));
+        }
+        (axis, i as usize, 1, !idx.dims.is_empty())
+    } else {
+        let starts = im.konst(n, 1)?.as_i64();
+        let ends = im.konst(n, 2)?.as_i64();
+        let axes = match im.opt_konst(n, 3)? {
+            Some(t) => t.as_i64(),
+            None => (0..starts.len() as i64).collect(),
+        };
+        if let Some(steps) = im.opt_konst(n, 4)? {
+            if steps.as_i64().iter().any(|&s| s != 1) {
+                return Err(n.bad_attr("steps", steps.as_i64(), "1"));
+            }
+        }
+        let ([s0], [e0], [a0]) = (&starts[..], &ends[..], &axes[..]) else {
+            return Err(n.err("slices several axes; one (the time steps) is supported"));
+        };
+        let clampi = |v: i64| -> usize {
+            let v = if v < 0 { v + len as i64 } else { v };
+            v.clamp(0, len as i64) as usize
+        };
+        let (b, e) = (clampi(*s0), clampi(*e0));
+        if e <= b {
+            return Err(n.err(format!("slice {s0}..{e0} of {len} steps is empty")));
+        }
+        (norm_axis(&n, *a0, r)?, b, e - b, true)
+    };
+    if x.dims[axis] != Ax::Points {
+        return Err(n.err(format!(
+            "selects along axis {axis} of {}; only the time steps can be selected",
+            dims_str(&x.dims)
+        )));
+    }
+    let shape = if count == 1 {
+        Shape::Vector { c }
+    } else {
+        Shape::Points { n: Some(count), c }
+    };
+    let id = im.push(n, Op::SliceRows { first, count }, vec![x.id], shape);
+    let dims: Vec<Ax> = x
+        .dims
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &a)| match (i == axis, keep, count) {
+            (false, _, _) => Some(a),
+            (true, true, 1) => Some(Ax::One),
+            (true, true, _) => Some(Ax::Points),
+            (true, false, _) => None,
+        })
+        .collect();
+    Ok(Sym::Act(Act::new(id, dims)))
+}
+
+/// The per-row norm (or squared norm) of `x` over its channels: `ReduceL2`,
+/// `ReduceSumSquare`, or `ReduceSum` of `x * x` / `x ** 2`, with `keepdims`.
+pub(crate) fn row_norm(
+    im: &mut Importer,
+    n: NodeRef<'_>,
+    x: Act,
+    squared: bool,
+) -> Result<Sym, OnnxError> {
+    let axes = axes_of(im, n, x.dims.len())?.unwrap_or_default();
+    let Some(ch) = x.pos(Ax::Channels) else {
+        return Err(n.err(format!("input {} has no channel axis", dims_str(&x.dims))));
+    };
+    if axes != [ch] {
+        return Err(n.bad_attr(
+            "axes",
+            &axes,
+            &format!(
+                "the channel axis {ch} of {} (a norm per row)",
+                dims_str(&x.dims)
+            ),
+        ));
+    }
+    if n.int("keepdims", 1) == 0 {
+        return Err(n.bad_attr("keepdims", 0, "1 (x.norm(dim=-1, keepdim=True))"));
+    }
+    if x.pre.is_some() || x.flat.is_some() {
+        return Err(n.err("reads an activation with a pending scale that was not folded"));
+    }
+    let count = im.shape(x.id).channels();
+    let shape = match im.shape(x.id) {
+        Shape::Points { n, .. } => Shape::Points { n, c: 1 },
+        Shape::Vector { .. } => Shape::Vector { c: 1 },
+    };
+    let op = Op::RowNorm {
+        first: 0,
+        count,
+        squared,
+    };
+    let id = im.push(n, op, vec![x.id], shape);
+    Ok(Sym::Act(Act::new(id, x.dims)))
+}
+
+/// `Sqrt` of a per-row sum of squares: the row norm.
+pub(crate) fn sqrt(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError> {
+    let x = im.act(n, 0)?;
+    if x.pre.is_none() {
+        if let Some(l) = im.sole_producer(x.id) {
+            if let Op::RowNorm { squared, .. } = &mut l.op {
+                if *squared {
+                    *squared = false;
+                    return Ok(Sym::Act(x));
+                }
+            }
+        }
+    }
+    Err(n.err("Sqrt is supported only of a per-row sum of squares (a norm)"))
 }

@@ -17,6 +17,7 @@ mod error;
 mod external;
 mod fold;
 mod layout;
+mod lower_expr;
 mod lower_linear;
 mod lower_norm;
 mod lower_shape;
@@ -100,6 +101,8 @@ pub(crate) enum Sym {
     Const(Tensor),
     /// Computed from the input.
     Act(Act),
+    /// An element-wise expression of one activation, not yet a layer.
+    Expr(lower_expr::ExprAct),
 }
 
 /// State of one import.
@@ -109,6 +112,7 @@ pub(crate) struct Importer {
     consumers: HashMap<String, usize>,
     aliases: HashMap<ValueId, Vec<String>>,
     producer: HashMap<ValueId, usize>,
+    opset: i64,
 }
 
 /// Imports a decoded model whose weights are inside it.
@@ -144,6 +148,15 @@ const KNOWN_OPS: &[&str] = &[
     "Squeeze",
     "Unsqueeze",
     "Concat",
+    "Softmax",
+    "LogSoftmax",
+    "LayerNormalization",
+    "Pow",
+    "Gather",
+    "Slice",
+    "ReduceL2",
+    "ReduceSumSquare",
+    "Sqrt",
 ];
 
 /// Ops the classic channels-first input feeds directly.
@@ -246,6 +259,7 @@ fn import_layout(
         consumers: HashMap::new(),
         aliases: HashMap::new(),
         producer: HashMap::new(),
+        opset,
     };
     im.g.values.push(Shape::Points { n, c });
     im.bind(input.name(), Sym::Act(Act::new(0, act_dims)));
@@ -278,8 +292,11 @@ fn import_layout(
     let mut outs = Vec::new();
     let mut parts = Vec::new();
     for output in &graph.output {
-        let out = match im.syms.get(output.name()) {
-            Some(Sym::Act(a)) => a.clone(),
+        let out = match im.syms.get(output.name()).cloned() {
+            Some(Sym::Act(a)) => a,
+            Some(Sym::Expr(e)) => {
+                lower_expr::materialize_named(&mut im, ("graph output", output.name()), &e)?
+            }
             Some(Sym::Const(_)) => {
                 return Err(OnnxError::Graph(format!(
                     "output '{}' does not depend on the input",
@@ -387,6 +404,9 @@ impl Importer {
     pub(crate) fn act(&self, n: NodeRef<'_>, i: usize) -> Result<Act, OnnxError> {
         match self.sym(n, i)? {
             Sym::Act(a) => Ok(a.clone()),
+            Sym::Expr(_) => Err(n.err(format!(
+                "input {i} is an element-wise expression that was not turned into a layer"
+            ))),
             Sym::Const(_) => Err(n.err(format!(
                 "input {i} is a constant where an activation is expected"
             ))),
@@ -397,7 +417,7 @@ impl Importer {
     pub(crate) fn konst(&self, n: NodeRef<'_>, i: usize) -> Result<Tensor, OnnxError> {
         match self.sym(n, i)? {
             Sym::Const(t) => Ok(t.clone()),
-            Sym::Act(_) => Err(n.err(format!(
+            Sym::Act(_) | Sym::Expr(_) => Err(n.err(format!(
                 "input {i} must be a constant (an initializer), not computed from the input"
             ))),
         }
@@ -424,11 +444,22 @@ impl Importer {
         inputs: Vec<ValueId>,
         shape: Shape,
     ) -> ValueId {
+        self.push_named(n.name(), op, inputs, shape)
+    }
+
+    /// [`Importer::push`] with the layer's name given.
+    pub(crate) fn push_named(
+        &mut self,
+        name: String,
+        op: Op,
+        inputs: Vec<ValueId>,
+        shape: Shape,
+    ) -> ValueId {
         let output = self.g.values.len();
         self.g.values.push(shape);
         self.producer.insert(output, self.g.layers.len());
         self.g.layers.push(Layer {
-            name: n.name(),
+            name,
             op,
             inputs,
             output,
@@ -455,13 +486,26 @@ impl Importer {
     /// Applies the pending BatchNormalization of every activation input of `n`, which cannot
     /// carry it further.
     fn settle_inputs(&mut self, n: NodeRef<'_>) -> Result<(), OnnxError> {
-        for i in 0..n.node.input.len() {
-            if let Some(Sym::Act(a)) = self.opt(n, i)? {
-                if a.pre.is_some() {
-                    return Err(n.err(
-                        "follows a BatchNormalization or a constant scale/offset that cannot be folded: only a MatMul, Gemm or Conv (without padding) directly before or after it can absorb it",
-                    ));
+        for name in n.node.input.iter().filter(|i| !i.is_empty()) {
+            if let Some(Sym::Act(a)) = self.syms.get(name).cloned() {
+                if let Some(pre) = &a.pre {
+                    let id = lower_norm::materialize_affine(self, n, a.id, pre);
+                    let mut out = a.with(a.dims.clone());
+                    out.id = id;
+                    out.pre = None;
+                    self.bind(name, Sym::Act(out));
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Turns every element-wise expression `n` reads into an activation layer.
+    fn materialize_inputs(&mut self, n: NodeRef<'_>) -> Result<(), OnnxError> {
+        for name in n.node.input.iter().filter(|i| !i.is_empty()) {
+            if let Some(Sym::Expr(e)) = self.syms.get(name).cloned() {
+                let act = lower_expr::materialize_named(self, (n.op(), &n.name()), &e)?;
+                self.bind(name, Sym::Act(act));
             }
         }
         Ok(())
@@ -501,6 +545,26 @@ impl Importer {
                 .collect::<Result<_, _>>()?;
             return fold::fold(self, n, &inputs).map(|t| vec![Sym::Const(t)]);
         }
+        if matches!(n.op(), "Relu" | "Clip") && lower_expr::clip_continues(self, n) {
+            let u = lower_expr::clip_op(self, n)?;
+            return lower_expr::unary(self, n, u).map(|s| vec![s]);
+        }
+        if let Some(u) = lower_expr::unary_op(n) {
+            return lower_expr::unary(self, n, u).map(|s| vec![s]);
+        }
+        if matches!(n.op(), "Add" | "Sub" | "Mul" | "Div" | "Pow") && lower_expr::continues(self, n)
+        {
+            return lower_expr::binary(self, n).map(|s| vec![s]);
+        }
+        if n.op() == "ReduceSum" {
+            if let Ok(Some(Sym::Expr(e))) = self.opt(n, 0) {
+                if lower_expr::is_square(&e.e) {
+                    let base = e.base.clone();
+                    return lower_shape::row_norm(self, n, base, true).map(|s| vec![s]);
+                }
+            }
+        }
+        self.materialize_inputs(n)?;
         if !KNOWN_OPS.contains(&n.op()) {
             return Err(OnnxError::UnsupportedOp {
                 node: n.name(),
@@ -508,6 +572,10 @@ impl Importer {
             });
         }
         self.check_flat(n)?;
+        let two_acts = (0..2).all(|i| matches!(self.opt(n, i), Ok(Some(Sym::Act(_)))));
+        if two_acts && matches!(n.op(), "Add" | "Sub" | "Mul" | "Div") {
+            self.settle_inputs(n)?;
+        }
         if !matches!(
             n.op(),
             "Identity"
@@ -547,6 +615,11 @@ impl Importer {
             "Squeeze" => lower_shape::squeeze(self, n)?,
             "Unsqueeze" => lower_shape::unsqueeze(self, n)?,
             "Concat" => lower_shape::concat(self, n)?,
+            "Softmax" | "LogSoftmax" => lower_expr::softmax(self, n, self.opset)?,
+            "LayerNormalization" => lower_expr::layer_norm(self, n)?,
+            "Gather" | "Slice" => lower_shape::gather_rows(self, n)?,
+            "ReduceL2" | "ReduceSumSquare" => lower_shape::reduce(self, n)?,
+            "Sqrt" => lower_shape::sqrt(self, n)?,
             other => {
                 return Err(OnnxError::UnsupportedOp {
                     node: n.name(),

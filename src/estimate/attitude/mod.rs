@@ -61,16 +61,19 @@ pub struct AttitudeConfig {
     pub bias_init: f32,
     /// Magnetometer heading noise, rad.
     pub mag_noise: f32,
+    /// Time constant of the accelerometer low-pass in the gyroscope-strapdown frame, seconds
+    /// (0: fuse each raw sample).
+    pub accel_tau: f32,
 }
 
 impl Default for AttitudeConfig {
     fn default() -> Self {
         Self {
             gyro_noise: 2e-3,
-            bias_walk: 2e-5,
+            bias_walk: 1e-4,
             accel_noise: 0.05,
-            k_norm: 4.0,
-            k_dev: 2.0,
+            k_norm: 1.0,
+            k_dev: 0.0,
             lowpass_tau: 0.5,
             rest_gyro: 0.03,
             rest_accel: 0.4,
@@ -78,6 +81,7 @@ impl Default for AttitudeConfig {
             rest_noise: 0.01,
             bias_init: 0.02,
             mag_noise: 0.1,
+            accel_tau: 3.0,
         }
     }
 }
@@ -124,6 +128,10 @@ pub struct Attitude {
     rest_for: f32,
     samples: u32,
     mag_aligned: bool,
+    /// Gyroscope-only strapdown orientation (bias-corrected, never corrected by gravity).
+    strap: So3,
+    /// Low-passed accelerometer in the strapdown frame.
+    acc_strap_lp: [f32; 3],
 }
 
 fn norm(v: [f32; 3]) -> f32 {
@@ -171,6 +179,8 @@ impl Attitude {
             rest_for: 0.0,
             samples: 0,
             mag_aligned: false,
+            strap: So3::IDENTITY,
+            acc_strap_lp: [0.0; 3],
         }
     }
 
@@ -231,6 +241,8 @@ impl Attitude {
             self.filter.state.rot = level_rotation([accel[0] / an, accel[1] / an, accel[2] / an]);
             self.gyro_lp = gyro;
             self.accel_lp = accel;
+            self.strap = self.filter.state.rot;
+            self.acc_strap_lp = self.strap.act(accel);
             self.initialized = true;
             return Ok(StepReport::default());
         }
@@ -247,14 +259,34 @@ impl Attitude {
             adev += (accel[k] - self.accel_lp[k]) * (accel[k] - self.accel_lp[k]);
         }
         let (gdev, adev) = (libm::sqrtf(gdev), libm::sqrtf(adev));
+        let b = self.filter.state.bias;
+        let rate = norm([
+            self.gyro_lp[0] - b[0],
+            self.gyro_lp[1] - b[1],
+            self.gyro_lp[2] - b[2],
+        ]);
         let still =
-            gdev < self.cfg.rest_gyro && adev < self.cfg.rest_accel && norm(self.gyro_lp) < 0.2;
+            gdev < self.cfg.rest_gyro && adev < self.cfg.rest_accel && rate < self.cfg.rest_gyro;
         self.rest_for = if still { self.rest_for + dt } else { 0.0 };
         let at_rest = self.rest_for >= self.cfg.rest_time;
 
         let mut report = StepReport {
             at_rest,
             ..StepReport::default()
+        };
+        // The gravity measurement: this sample, or the low-passed accelerometer carried into
+        // this sample's frame by the gyroscope strapdown (lag-free for rotation, averaging out
+        // linear acceleration over `accel_tau`).
+        let (accel, an) = if self.cfg.accel_tau > 0.0 {
+            let beta = (dt / self.cfg.accel_tau).min(1.0);
+            let ai = self.strap.act(accel);
+            for k in 0..3 {
+                self.acc_strap_lp[k] += beta * (ai[k] - self.acc_strap_lp[k]);
+            }
+            let v = self.strap.inverse().act(self.acc_strap_lp);
+            (v, norm(v))
+        } else {
+            (accel, an)
         };
         if an > 1e-3 {
             let dn = (an - GRAVITY) / GRAVITY;
@@ -304,10 +336,12 @@ impl Attitude {
             q[3 + i][3 + i] = qb;
         }
         self.filter.predict(next, &f, &q)?;
+        self.strap = self.strap.compose(&inc);
         // Keep R orthonormal under long runs (cheap: every 256 samples).
         if self.samples & 0xff == 0 {
             let r = &mut self.filter.state.rot;
             *r = So3::from_quaternion(r.to_quaternion());
+            self.strap = So3::from_quaternion(self.strap.to_quaternion());
         }
         Ok(())
     }

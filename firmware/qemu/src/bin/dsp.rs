@@ -43,12 +43,18 @@ fn randomize(rng: &mut Rng, l: &mut Layer, x: &mut [i8], extreme: bool) {
         l.shift[c] = rng.range(-14, 1);
         // Edge cases of the requantization: huge biases, extreme shifts, negative and
         // i32::MIN multipliers.
-        match rng.range(0, 15) {
+        match rng.range(0, 18) {
             0 => l.bias[c] = rng.range(i32::MIN, i32::MAX),
             1 => l.shift[c] = rng.range(-40, -20),
             2 => l.mult[c] = rng.range(i32::MIN, -1),
             3 => l.mult[c] = i32::MIN,
             4 => l.shift[c] = rng.range(2, 40),
+            // The largest biases of the one-instruction (SMMLAR) requantization, which keeps
+            // every accumulator below 2^30 in magnitude, and just past them.
+            5 => l.bias[c] = (1 << 30) - 1 - (MAXC as i32) * (1 << 14),
+            6 => l.bias[c] = -((1 << 30) - 1 - (MAXC as i32) * (1 << 14)),
+            7 => l.bias[c] = (1 << 30) - rng.range(0, 1 << 20),
+            8 => l.shift[c] = -31,
             _ => {}
         }
     }
