@@ -176,10 +176,10 @@ fn typed_errors_name_the_problem() {
         ModelError::BadMagic { found: *b"XQF\0" }
     );
     let mut buf = AlignedBuf::from_slice(&bytes);
-    buf.as_bytes_mut()[4] = 3;
+    buf.as_bytes_mut()[4] = 4;
     assert_eq!(
         Model::from_bytes(buf.as_bytes()).unwrap_err(),
-        ModelError::UnsupportedVersion(3)
+        ModelError::UnsupportedVersion(4)
     );
     let mut buf = AlignedBuf::from_slice(&bytes);
     buf.as_bytes_mut()[200] ^= 1;

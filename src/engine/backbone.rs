@@ -240,6 +240,9 @@ pub(crate) fn layer_i8(
             let lo = l.act_min.clamp(-128, 127) as i8;
             clamp_i8(y, lo, l.act_max.clamp(-128, 127) as i8);
         }
+        Op::Logistic | Op::Tanh | Op::Softmax | Op::LogSoftmax | Op::Lut | Op::LayerNorm => {
+            super::backbone_act::layer_i8(l, d, zp_in, zp_out, x, y);
+        }
         Op::Add | Op::Concat => {}
     }
 }
@@ -282,6 +285,9 @@ pub(crate) fn layer_f32(l: &LayerView<'_>, d: Dims, x: &[u8], y: &mut [u8]) -> O
             for (o, &v) in y.iter_mut().zip(x) {
                 *o = v.max(lo).min(hi);
             }
+        }
+        Op::Logistic | Op::Tanh | Op::Softmax | Op::LogSoftmax | Op::Lut | Op::LayerNorm => {
+            super::backbone_act::layer_f32(l, d, x, y);
         }
         Op::Add | Op::Concat => {}
     }

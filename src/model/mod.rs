@@ -11,6 +11,7 @@ mod crc;
 mod error;
 pub mod format;
 mod validate;
+mod validate_act;
 mod view;
 
 pub use aligned::AlignedBlob;
@@ -19,8 +20,8 @@ use crate::frame::{AxisOrder, FrameOptions, Group, InputSchema, Robust};
 pub use crc::crc32;
 pub use error::{ModelError, Section};
 pub use format::{
-    Activation, FrameMode, Op, OutputKind, PointsMode, Precision, RowsKind, FORMAT_VERSION,
-    MIN_FORMAT_VERSION,
+    Activation, FrameMode, Function, Op, OutputKind, PointsMode, Precision, RowsKind,
+    FORMAT_VERSION, MIN_FORMAT_VERSION,
 };
 pub use view::{LayerView, OutputRange, SchemaField, TensorInfo};
 

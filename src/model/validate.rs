@@ -3,11 +3,12 @@
 use super::bytes::{checked_slice, f32_at, i32_at, u16_at, u32_at, u64_at, u8_at};
 use super::crc::crc32;
 use super::format::{
-    align_up, element_bytes, output_kind_len, Activation, FrameMode, Op, OutputKind, PointsMode,
-    Precision, RowsKind, ARENA_ALIGN, DATA_ALIGN, FORMAT_VERSION, HEADER_LEN, LAYER_RECORD_LEN,
-    MAGIC, MAX_LAYERS, MAX_OUTPUT_RANGES, MAX_SCHEMA_FIELDS, MAX_TENSORS, MIN_FORMAT_VERSION,
-    OUTPUT_RECORD_LEN, PREAMBLE_LEN, SHIFT_RANGE, TENSOR_RECORD_LEN,
+    align_up, element_bytes, output_kind_len, Activation, FrameMode, Function, Op, OutputKind,
+    PointsMode, Precision, RowsKind, ARENA_ALIGN, DATA_ALIGN, FORMAT_VERSION, HEADER_LEN,
+    LAYER_RECORD_LEN, MAGIC, MAX_LAYERS, MAX_OUTPUT_RANGES, MAX_SCHEMA_FIELDS, MAX_TENSORS,
+    MIN_FORMAT_VERSION, OUTPUT_RECORD_LEN, PREAMBLE_LEN, SHIFT_RANGE, TENSOR_RECORD_LEN,
 };
+use super::validate_act;
 use super::view::TensorInfo;
 use super::{Header, Model, ModelError, Section};
 use crate::frame::{Field, FieldKind, InputSchema};
@@ -412,11 +413,17 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
             return Err(field("input_count", u8_at(rec, 2).into()));
         }
         let two = op.input_count() == 2;
-        if u8_at(rec, 3) != 0
-            || (!two && u16_at(rec, 6) != 0)
-            || u16_at(rec, 42) != 0
-            || i32_at(rec, 44) != 0
-        {
+        let function_ok = match op {
+            Op::Lut => Function::try_from(u8_at(rec, 3)).is_ok(),
+            _ => u8_at(rec, 3) == 0,
+        };
+        if !function_ok {
+            return Err(ModelError::BadCode {
+                field: "function",
+                value: u8_at(rec, 3),
+            });
+        }
+        if (!two && u16_at(rec, 6) != 0) || u16_at(rec, 42) != 0 || i32_at(rec, 44) != 0 {
             return Err(field("reserved", 0));
         }
         let (inp, out) = (u16_at(rec, 4), u16_at(rec, 8));
@@ -556,6 +563,12 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
                 }
                 (0, 0)
             }
+            Op::Logistic | Op::Tanh | Op::Softmax | Op::LogSoftmax | Op::Lut | Op::LayerNorm => {
+                if to.rows != ti.rows || to.rows_kind != ti.rows_kind || cout != cin {
+                    return Err(shape_err(out, (ti.rows, ti.cols), &to));
+                }
+                (0, 0)
+            }
             Op::Concat => {
                 if ti2.rows != ti.rows || ti2.rows_kind != ti.rows_kind {
                     return Err(shape_err(inp2, (ti.rows, ti2.cols), &ti2));
@@ -573,6 +586,7 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
         };
         check_parameterless(m, li, op, act, (amin, amax), &ti, &to, out)?;
         check_arrays(m, li, rec, op, w_elems, u64::from(cout), eb)?;
+        validate_act::check(m, li, op, &ti, &to, out)?;
         macs = macs.saturating_add(layer_macs);
     }
     Ok(macs)
@@ -591,8 +605,14 @@ fn check_arrays(
     let (p_off, p_len) = (u32_at(rec, 32), u32_at(rec, 36));
     let int8 = m.header.precision == Precision::Int8;
     let (aux_i32, aux_f32) = op.aux_params();
+    let (per_i32, per_f32) = op.aux_params_per_channel();
     let p_want = if !op.has_weights() {
-        4 * if int8 { aux_i32 } else { aux_f32 } as u64
+        let (fixed, per) = if int8 {
+            (aux_i32, per_i32)
+        } else {
+            (aux_f32, per_f32)
+        };
+        4 * (fixed as u64 + per as u64 * cout)
     } else if int8 {
         3 * cout * 4
     } else {
@@ -627,7 +647,9 @@ fn check_arrays(
             len: p_len,
         });
     };
-    if int8 && !op.has_weights() {
+    if validate_act::owns(op) {
+        // Parameters checked by `validate_act::check`.
+    } else if int8 && !op.has_weights() {
         // [multiplier, shift] pairs.
         for (channel, pair) in view.aux_i32.chunks_exact(2).enumerate() {
             let (mul, sh) = (pair[0], pair[1]);

@@ -3,7 +3,7 @@
 
 use super::bytes::{f32_at, i32_at, slice, u16_at, u32_at, u8_at};
 use super::format::{
-    element_bytes, Activation, Op, OutputKind, Precision, RowsKind, LAYER_RECORD_LEN,
+    element_bytes, Activation, Function, Op, OutputKind, Precision, RowsKind, LAYER_RECORD_LEN,
     OUTPUT_RECORD_LEN, TENSOR_RECORD_LEN,
 };
 use super::Model;
@@ -126,6 +126,20 @@ pub struct LayerView<'a> {
     pub aux_i32: &'a [i32],
     /// f32 parameters of a parameter-only op (`Op::aux_params`); empty otherwise.
     pub aux_f32: &'a [f32],
+    /// The element-wise function of an `Op::Lut` layer (record byte 3); `None` for other ops.
+    pub function: Option<Function>,
+}
+
+impl<'a> LayerView<'a> {
+    /// The 256-entry table of an int8 `Op::Lut` layer (entry `i` for the input `i as u8 as
+    /// i8`); `None` for other layers and f32 blobs.
+    pub fn lut_table(&self) -> Option<&'a [i8; 256]> {
+        if self.op != Op::Lut {
+            return None;
+        }
+        let bytes: &'a [i8] = bytemuck::cast_slice(self.aux_i32);
+        bytes.try_into().ok()
+    }
 }
 
 impl<'a> Model<'a> {
@@ -205,6 +219,11 @@ impl<'a> Model<'a> {
             bias_f32: &[],
             aux_i32: &[],
             aux_f32: &[],
+            function: if op == Op::Lut {
+                Function::try_from(u8_at(rec, 3)).ok()
+            } else {
+                None
+            },
         };
         match self.header.precision {
             Precision::Int8 if !op.has_weights() => {

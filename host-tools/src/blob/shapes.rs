@@ -63,6 +63,10 @@ fn infer_layer(
     let same_quant = matches!(l.op, Op::MaxPool | Op::MaxPool1d | Op::Clamp);
     let quant = match m.precision {
         Precision::Int8 if same_quant => inp.quant,
+        Precision::Int8 if l.op.fixed_output_quant().is_some() => {
+            let (scale, zero_point) = l.op.fixed_output_quant().unwrap_or((1.0, 0));
+            Quant::new(scale, zero_point)
+        }
         Precision::Int8 => l.output_quant,
         Precision::F32 => Quant::default(),
     };
@@ -96,6 +100,9 @@ fn infer_layer(
         Op::MaxPool | Op::MeanPool | Op::SumPool => (1, false, 0, cin),
         Op::MaxPool1d => (window(l.conv)?, false, 0, cin),
         Op::LeakyRelu | Op::Clamp => (inp.rows, inp.per_point, 0, cin),
+        Op::Logistic | Op::Tanh | Op::Softmax | Op::LogSoftmax | Op::Lut | Op::LayerNorm => {
+            (inp.rows, inp.per_point, 0, cin)
+        }
         Op::Add | Op::Concat => {
             let b = inp2.unwrap_or(inp);
             if b.rows != inp.rows || b.per_point != inp.per_point {
@@ -153,6 +160,8 @@ fn infer_layer(
         }
     } else {
         let (ni, nf) = l.op.aux_params();
+        let (pi, pf) = l.op.aux_params_per_channel();
+        let (ni, nf) = (ni + pi * cin, nf + pf * cin);
         match (&l.params, m.precision) {
             (LayerParams::Int8Aux(p), Precision::Int8) if ni > 0 => {
                 check_len(li, "parameters", ni, p.len())?
@@ -168,6 +177,12 @@ fn infer_layer(
                     expected: "the parameters of Op::aux_params for this op and precision",
                 })
             }
+        }
+        if (l.op == Op::Lut) != l.function.is_some() {
+            return Err(BlobError::WrongParams {
+                layer: li,
+                expected: "a function exactly for Lut layers",
+            });
         }
         if l.activation != Activation::None && l.op != Op::Add {
             return Err(BlobError::WrongParams {

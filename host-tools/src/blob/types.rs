@@ -2,7 +2,7 @@
 //! (or by hand in tests). Everything is owned, public and `Clone`.
 
 use equiframe::frame::{AxisOrder, Field, FieldKind, Group, Robust};
-use equiframe::model::{Activation, FrameMode, Op, OutputKind, Precision};
+use equiframe::model::{Activation, FrameMode, Function, Op, OutputKind, Precision};
 
 /// Per-tensor affine quantization: `real = scale * (q - zero_point)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -92,6 +92,19 @@ pub enum LayerParams {
 }
 
 impl LayerParams {
+    /// The int8 parameters of an `Op::Lut` layer: its 256-entry table (entry `i` for the input
+    /// `i as u8 as i8`, `equiframe::kernels::build_table`) packed into 64 little-endian words.
+    pub fn int8_table(table: &[i8; 256]) -> Self {
+        Self::Int8Aux(
+            table
+                .chunks_exact(4)
+                .map(|b| i32::from_le_bytes([b[0] as u8, b[1] as u8, b[2] as u8, b[3] as u8]))
+                .collect(),
+        )
+    }
+}
+
+impl LayerParams {
     /// Output channels implied by the bias length (0 for `None`).
     pub fn out_channels(&self) -> usize {
         match self {
@@ -123,6 +136,8 @@ pub struct BlobLayer {
     pub output_quant: Quant,
     /// Weights and parameters.
     pub params: LayerParams,
+    /// The element-wise function of an `Op::Lut` layer (record byte 3); `None` otherwise.
+    pub function: Option<Function>,
 }
 
 impl BlobLayer {
@@ -137,6 +152,7 @@ impl BlobLayer {
             conv: ConvParams::default(),
             output_quant: Quant::default(),
             params: LayerParams::F32 { weights, bias },
+            function: None,
         }
     }
     /// An int8 layer (Dense, Pointwise, PointwiseMax, Conv1d).
@@ -163,6 +179,7 @@ impl BlobLayer {
                 multiplier,
                 shift,
             },
+            function: None,
         }
     }
     /// A max over rows (either precision).
@@ -181,6 +198,7 @@ impl BlobLayer {
             conv: ConvParams::default(),
             output_quant: Quant::default(),
             params,
+            function: None,
         }
     }
     /// Sets the second input (Add, Concat).
@@ -196,6 +214,11 @@ impl BlobLayer {
     /// Sets an explicit int8 output clamp.
     pub fn with_clamp(mut self, lo: i32, hi: i32) -> Self {
         self.clamp = Some((lo, hi));
+        self
+    }
+    /// Sets the element-wise function of an `Op::Lut` layer.
+    pub fn with_function(mut self, function: Function) -> Self {
+        self.function = Some(function);
         self
     }
     /// Sets the fused activation.

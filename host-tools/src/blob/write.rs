@@ -225,6 +225,7 @@ pub fn write(m: &BlobModel) -> Result<Vec<u8>, BlobError> {
         records[r] = l.op.code();
         records[r + 1] = l.activation.code();
         records[r + 2] = l.op.input_count();
+        records[r + 3] = l.function.map_or(0, |f| f.code());
         put_u16(&mut records, r + 4, l.input as u16);
         if let Some(i2) = l.input2 {
             put_u16(&mut records, r + 6, i2 as u16);

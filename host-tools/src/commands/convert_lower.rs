@@ -9,6 +9,7 @@ use anyhow::bail;
 
 use crate::blob::{Activation as BAct, BlobLayer, LayerParams, Op as BOp};
 use crate::ir::{Activation, Graph, Linear, Op, PoolKind, Shape};
+use equiframe::model::Function;
 
 /// The backbone as blob layers (f32), with the IR layer each came from.
 #[derive(Debug, Clone)]
@@ -51,7 +52,10 @@ fn fused(a: Activation) -> Option<BAct> {
             (m, n) if m == f32::NEG_INFINITY && n == f32::INFINITY => Some(BAct::None),
             _ => None,
         },
-        Activation::LeakyRelu { .. } => None,
+        Activation::LeakyRelu { .. }
+        | Activation::Sigmoid
+        | Activation::Tanh
+        | Activation::Element(_) => None,
     }
 }
 
@@ -59,6 +63,9 @@ fn fused(a: Activation) -> Option<BAct> {
 fn standalone(cx: &mut Ctx, name: &str, t: usize, a: Activation) -> usize {
     let (op, p) = match a {
         Activation::None => return t,
+        Activation::Sigmoid | Activation::Tanh | Activation::Element(_) => {
+            return cx.push(name, activation_layer(t, a))
+        }
         Activation::LeakyRelu { alpha } => (BOp::LeakyRelu, vec![alpha]),
         other => {
             let (lo, hi) = other
@@ -68,6 +75,19 @@ fn standalone(cx: &mut Ctx, name: &str, t: usize, a: Activation) -> usize {
         }
     };
     cx.push(name, BlobLayer::param_only(op, t, LayerParams::F32Aux(p)))
+}
+
+/// The f32 blob layer of a LOGISTIC / TANH / lookup-table activation reading tensor `t`.
+fn activation_layer(t: usize, a: Activation) -> BlobLayer {
+    match a {
+        Activation::Sigmoid => BlobLayer::param_only(BOp::Logistic, t, LayerParams::None),
+        Activation::Tanh => BlobLayer::param_only(BOp::Tanh, t, LayerParams::None),
+        Activation::Element(f) => {
+            let (code, p) = Function::from_kernel(f).unwrap_or((Function::Gelu, [0.0; 2]));
+            BlobLayer::param_only(BOp::Lut, t, LayerParams::F32Aux(p.to_vec())).with_function(code)
+        }
+        _ => BlobLayer::param_only(BOp::Clamp, t, LayerParams::F32Aux(vec![f32::MIN, f32::MAX])),
+    }
 }
 
 fn linear_layer(op: BOp, input: usize, w: &Linear) -> BlobLayer {
@@ -168,6 +188,23 @@ pub fn lower(g: &Graph) -> anyhow::Result<Lowered> {
                         standalone(&mut cx, name, t, *a)
                     }
                 }
+            }
+            Op::Softmax { beta } => cx.push(
+                name,
+                BlobLayer::param_only(BOp::Softmax, x, LayerParams::F32Aux(vec![*beta])),
+            ),
+            Op::LogSoftmax => cx.push(
+                name,
+                BlobLayer::param_only(BOp::LogSoftmax, x, LayerParams::None),
+            ),
+            Op::LayerNorm { eps, gamma, beta } => {
+                let p = std::iter::once(*eps)
+                    .chain(gamma.iter().copied())
+                    .chain(beta.iter().copied());
+                cx.push(
+                    name,
+                    BlobLayer::param_only(BOp::LayerNorm, x, LayerParams::F32Aux(p.collect())),
+                )
             }
             Op::Concat => {
                 let mut t = x;

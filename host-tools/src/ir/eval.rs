@@ -209,6 +209,18 @@ pub fn eval_all(g: &Graph, sample: &[f32], n: usize) -> Result<Vec<Vec<f32>>, Ev
                 }
             }
             Op::Activation(a) => out = x.iter().map(|&v| a.apply(v)).collect(),
+            Op::Softmax { beta } => {
+                out = vec![0.0; x.len()];
+                equiframe::kernels::softmax_f32(x, rows, cin, *beta, &mut out);
+            }
+            Op::LogSoftmax => {
+                out = vec![0.0; x.len()];
+                equiframe::kernels::log_softmax_f32(x, rows, cin, &mut out);
+            }
+            Op::LayerNorm { eps, gamma, beta } => {
+                out = vec![0.0; x.len()];
+                equiframe::kernels::layer_norm_f32(x, rows, cin, *eps, gamma, beta, &mut out);
+            }
             Op::Add(a) => {
                 let y = &vals[l.inputs[1]];
                 out = x.iter().zip(y).map(|(p, q)| a.apply(p + q)).collect();

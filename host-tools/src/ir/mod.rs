@@ -4,9 +4,30 @@
 //!
 //! Tensors are per sample and channels last: a point set or time window is `(N, C)` row-major
 //! ([`Shape::Points`]), a global feature is `(C)` ([`Shape::Vector`]).
+//!
+//! Activation-type layers, for importers to target (each lowers to one blob layer; int8
+//! parameters are computed by the quantizer, bit-exact with TFLite Micro where TFLite has the
+//! kernel):
+//!
+//! | PyTorch / ONNX | IR |
+//! |---|---|
+//! | `Sigmoid` | [`Activation::Sigmoid`] (int8: TFLite LOGISTIC, output 1/256, -128) |
+//! | `Tanh` | [`Activation::Tanh`] (int8: TFLite TANH, output 1/128, 0) |
+//! | GELU (`Erf` form / `approximate='tanh'`) | [`Activation::Element`]`(ElementFn::Gelu / GeluTanh)` |
+//! | SiLU (`x * Sigmoid(x)`), ELU, SELU, HardSwish, HardSigmoid, Softplus, Mish | [`Activation::Element`] with the matching [`ElementFn`] (int8: 256-entry table) |
+//! | `LeakyRelu` / one-slope `PRelu` | [`Activation::LeakyRelu`] (int8: TFLite LEAKY_RELU) |
+//! | `Softmax(axis=-1)` | [`Op::Softmax`] (int8: TFLite SOFTMAX, output 1/256, -128) |
+//! | `LogSoftmax(axis=-1)` | [`Op::LogSoftmax`] (int8: TFLite LOG_SOFTMAX, output 16/256, 127) |
+//! | `LayerNormalization` over the last axis | [`Op::LayerNorm`] (int8: integer mean / variance) |
+//!
+//! An activation may be fused into a linear layer (`Linear::act`) or stand alone
+//! ([`Op::Activation`]); before a max pool only activations that commute with the max
+//! ([`Activation::commutes_with_max`]) are fused into it.
 
 mod eval;
 mod fuse;
+
+pub use equiframe::kernels::ElementFn;
 
 pub(crate) use eval::window_out;
 pub use eval::{eval, eval_all, EvalError};
@@ -63,6 +84,12 @@ pub enum Activation {
         /// Slope for negative inputs.
         alpha: f32,
     },
+    /// Logistic sigmoid `1 / (1 + e^-x)`.
+    Sigmoid,
+    /// `tanh(x)`.
+    Tanh,
+    /// Any other element-wise function (GELU, SiLU, ELU, HardSwish, ...): int8 by lookup table.
+    Element(ElementFn),
 }
 
 impl Activation {
@@ -80,6 +107,25 @@ impl Activation {
                     alpha * x
                 }
             }
+            Activation::Sigmoid => equiframe::kernels::logistic(x),
+            Activation::Tanh => equiframe::kernels::tanh(x),
+            Activation::Element(f) => f.apply(x),
+        }
+    }
+
+    /// Whether `max(f(a), f(b)) == f(max(a, b))` (the function is non-decreasing), so that it
+    /// may run after a max pool instead of before it.
+    pub fn commutes_with_max(self) -> bool {
+        match self {
+            Activation::LeakyRelu { alpha } => alpha >= 0.0,
+            Activation::Element(f) => match f {
+                ElementFn::Elu { alpha } | ElementFn::LeakyRelu { alpha } => alpha >= 0.0,
+                ElementFn::Selu { alpha, scale } => alpha >= 0.0 && scale >= 0.0,
+                ElementFn::HardSigmoid { alpha, .. } => alpha >= 0.0,
+                ElementFn::Softplus => true,
+                _ => false,
+            },
+            _ => true,
         }
     }
 
@@ -90,7 +136,10 @@ impl Activation {
             Activation::Relu => Some((0.0, f32::INFINITY)),
             Activation::Relu6 => Some((0.0, 6.0)),
             Activation::Clip { min, max } => Some((min, max)),
-            Activation::LeakyRelu { .. } => None,
+            Activation::LeakyRelu { .. }
+            | Activation::Sigmoid
+            | Activation::Tanh
+            | Activation::Element(_) => None,
         }
     }
 }
@@ -162,6 +211,23 @@ pub enum Op {
     Add(Activation),
     /// Concatenation along channels of values with the same number of points.
     Concat,
+    /// `softmax(beta x)` over the channels of each row.
+    Softmax {
+        /// Input scale (ONNX / PyTorch: 1; TFLite's `beta`).
+        beta: f32,
+    },
+    /// `log(softmax(x))` over the channels of each row.
+    LogSoftmax,
+    /// Layer normalization over the channels of each row (biased variance):
+    /// `gamma (x - mean) / sqrt(var + eps) + beta`.
+    LayerNorm {
+        /// Added to the variance.
+        eps: f32,
+        /// Scale per channel.
+        gamma: Vec<f32>,
+        /// Offset per channel.
+        beta: Vec<f32>,
+    },
 }
 
 impl Op {
@@ -179,6 +245,9 @@ impl Op {
             Op::Activation(_) => "activation",
             Op::Add(_) => "add",
             Op::Concat => "concat",
+            Op::Softmax { .. } => "softmax",
+            Op::LogSoftmax => "log_softmax",
+            Op::LayerNorm { .. } => "layer_norm",
         }
     }
 

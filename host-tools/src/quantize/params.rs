@@ -114,6 +114,9 @@ pub fn quantize_aux(
         let r = Requant::from_scales(a.scale, a.zero_point, b.scale, b.zero_point).map_err(e)?;
         Ok((r.multiplier, r.shift))
     };
+    if super::act::owns(l.op) {
+        return super::act::quantize(l, q_in, q_out);
+    }
     let mut out = l.clone();
     out.output_quant = q_out;
     out.params = match l.op {
