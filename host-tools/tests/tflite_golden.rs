@@ -16,7 +16,7 @@ use equiframe_cli::npy::NpyArray;
 use equiframe_cli::tflite;
 
 /// The fixture models with TFLite Micro goldens that the importer maps.
-const MODELS: &[&str] = &["sine", "pointnet", "imu_logits"];
+const MODELS: &[&str] = &["sine", "pointnet", "imu_logits", "imu_conv", "act_mix"];
 
 fn data(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -14,13 +14,14 @@ use super::opcode::{code as c, name};
 use super::schema::{dtype, Operator, Tensor, TflModel};
 use super::TfliteError;
 use crate::blob::{Activation, BlobLayer, LayerParams, Op, Quant};
-use equiframe::kernels::{AddParams, Requant};
+use equiframe::kernels::{AddParams, MulParams, Requant, SigmoidParams, SoftmaxParams};
 use equiframe::quant::quantize_multiplier;
 
 /// Operators the importer maps (named in the unsupported-op message).
-pub const SUPPORTED: &str = "FULLY_CONNECTED, CONV_2D (height 1), MAX_POOL_2D, MEAN, \
-REDUCE_MAX, RESHAPE, EXPAND_DIMS, SQUEEZE, RELU, RELU6, RELU_N1_TO_1, ADD (same shape), \
-CONCATENATION, QUANTIZE, DEQUANTIZE";
+pub const SUPPORTED: &str = "FULLY_CONNECTED, CONV_2D (height 1), DEPTHWISE_CONV_2D (height 1), \
+MAX_POOL_2D, AVERAGE_POOL_2D, MEAN, REDUCE_MAX, RESHAPE, EXPAND_DIMS, SQUEEZE, RELU, RELU6, \
+RELU_N1_TO_1, LOGISTIC, TANH, SOFTMAX, ADD (broadcasting), MUL (broadcasting), CONCATENATION, \
+QUANTIZE, DEQUANTIZE";
 
 /// One value of the graph as the blob sees it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -425,32 +426,63 @@ impl Cx<'_> {
                 let l = self.weighted(op, x, w, &s, b, q, o.options.activation)?;
                 self.push(ot, l, x.rows, cout, q);
             }
-            c::CONV_2D => {
+            c::CONV_2D | c::DEPTHWISE_CONV_2D => {
+                let depthwise = o.code == c::DEPTHWISE_CONV_2D;
                 let x = self.input(o, 0)?;
                 let (n, cin) = self.nhwc1(self.tensor(o.inputs[0])?)?;
                 let wt = self.tensor(*o.inputs.get(1).unwrap_or(&-1))?;
-                let [cout, 1, k, wcin] = wt.shape.as_slice() else {
-                    return Err(self.err(format!(
-                        "filter of shape {:?}: only height-1 filters",
-                        wt.shape
-                    )));
+                // CONV_2D filters are [cout, 1, k, cin]; DEPTHWISE_CONV_2D [1, 1, k, cout].
+                let (cout, k, wcin) = match (depthwise, wt.shape.as_slice()) {
+                    (false, [co, 1, k, ci]) => (self.dim(*co)?, self.dim(*k)?, self.dim(*ci)?),
+                    (true, [1, 1, k, co]) => (self.dim(*co)?, self.dim(*k)?, 1),
+                    (_, s) => {
+                        return Err(
+                            self.err(format!("filter of shape {s:?}: only height-1 filters"))
+                        )
+                    }
                 };
-                let (cout, k) = (self.dim(*cout)?, self.dim(*k)?);
-                if *wcin as usize != cin || o.options.dilation_w != 1 || o.options.stride_w < 1 {
-                    return Err(self.err("grouped, dilated or zero-stride convolution"));
+                let groups = if depthwise {
+                    if cout % cin != 0
+                        || (o.options.depth_multiplier > 0
+                            && cout != cin * o.options.depth_multiplier as usize)
+                    {
+                        return Err(self.err(format!(
+                            "{cout} output channels for {cin} inputs and depth multiplier {}",
+                            o.options.depth_multiplier
+                        )));
+                    }
+                    cin
+                } else {
+                    if wcin != cin {
+                        return Err(self.err(format!(
+                            "filter has {wcin} input channels, input {cin} (grouped CONV_2D)"
+                        )));
+                    }
+                    1
+                };
+                if o.options.stride_w < 1 || o.options.dilation_w < 1 {
+                    return Err(self.err("zero stride or dilation"));
                 }
                 let (nout, _) = self.nhwc1(&out)?;
-                let stride = o.options.stride_w as usize;
-                let (pl, pr) = self.pads(o.options.padding, n, k, stride, nout)?;
+                let (stride, dil) = (o.options.stride_w as usize, o.options.dilation_w as usize);
+                let span = dil * (k - 1) + 1;
+                let (pl, pr) = self.pads(o.options.padding, n, span, stride, nout)?;
                 let x = if pl + pr > 0 { self.rt(x)? } else { x };
                 let q = self.out_quant(&out)?;
-                let (w, s, b) = self.weights(o, cout)?;
-                let l = self
+                let (mut w, s, b) = self.weights(o, cout)?;
+                if depthwise {
+                    // [k, cout] -> cout x k (one input channel per group).
+                    w = (0..cout * k).map(|i| w[(i % k) * cout + i / k]).collect();
+                }
+                let mut l = self
                     .weighted(Op::Conv1d, x, w, &s, b, q, o.options.activation)?
                     .with_conv(k, stride, pl, pr);
+                if dil > 1 || groups > 1 {
+                    l = l.with_groups(dil, groups);
+                }
                 self.push(ot, l, nout, cout, q);
             }
-            c::MAX_POOL_2D => {
+            c::MAX_POOL_2D | c::AVERAGE_POOL_2D => {
                 let x = self.input(o, 0)?;
                 let (n, cin) = self.nhwc1(self.tensor(o.inputs[0])?)?;
                 let (nout, _) = self.nhwc1(&out)?;
@@ -463,7 +495,12 @@ impl Cx<'_> {
                 if self.out_quant(&out)? != x.q {
                     return Err(self.err("pooling changes the quantization"));
                 }
-                let l = BlobLayer::param_only(Op::MaxPool1d, x.id, LayerParams::None)
+                let pool = if o.code == c::MAX_POOL_2D {
+                    Op::MaxPool1d
+                } else {
+                    Op::AvgPool1d
+                };
+                let l = BlobLayer::param_only(pool, x.id, LayerParams::None)
                     .with_conv(k, stride, pl, pr);
                 let mut v = self.push(ot, l, nout, cin, x.q);
                 v.zp_rt = x.zp_rt;
@@ -570,43 +607,84 @@ impl Cx<'_> {
                     self.vals.insert(ot, v);
                 }
             }
-            c::ADD => {
+            c::ADD | c::MUL => {
                 let (a, b) = (self.rt(self.input(o, 0)?)?, self.rt(self.input(o, 1)?)?);
-                if (a.rows, a.cols) != (b.rows, b.cols) {
+                let bc = |p: usize, q: usize| (p == q || p == 1 || q == 1).then(|| p.max(q));
+                let (Some(rows), Some(cols)) = (bc(a.rows, b.rows), bc(a.cols, b.cols)) else {
                     return Err(self.err(format!(
-                        "broadcasting ({}, {}) + ({}, {}) is not supported; only equal shapes",
+                        "shapes ({}, {}) and ({}, {}) do not broadcast",
                         a.rows, a.cols, b.rows, b.cols
                     )));
-                }
+                };
                 let q = self.out_quant(&out)?;
+                if rc(&out) != Some((rows, cols)) {
+                    return Err(self.err(format!(
+                        "output shape {:?}, expected ({rows}, {cols})",
+                        out.shape
+                    )));
+                }
                 let act =
                     fused(o.options.activation).ok_or_else(|| self.err("fused activation"))?;
                 let range =
                     equiframe::quant::activation_range(act.to_quant(), q.scale, q.zero_point)
                         .map_err(|e| self.err(e.to_string()))?;
-                let p = AddParams::from_scales(
+                let (s1, s2, so) = (
                     (a.q.scale, a.q.zero_point),
                     (b.q.scale, b.q.zero_point),
                     (q.scale, q.zero_point),
-                    range,
-                )
-                .map_err(|e| self.err(e.to_string()))?;
-                let l = BlobLayer::param_only(
-                    Op::Add,
-                    a.id,
-                    LayerParams::Int8Aux(vec![
-                        p.multiplier1,
-                        p.shift1,
-                        p.multiplier2,
-                        p.shift2,
-                        p.out_multiplier,
-                        p.out_shift,
-                    ]),
-                )
-                .with_input2(b.id)
-                .with_activation(act)
-                .with_output_quant(q);
-                self.push(ot, l, a.rows, a.cols, q);
+                );
+                let (op, params) = if o.code == c::ADD {
+                    let p = AddParams::from_scales(s1, s2, so, range)
+                        .map_err(|e| self.err(e.to_string()))?;
+                    (
+                        Op::Add,
+                        vec![
+                            p.multiplier1,
+                            p.shift1,
+                            p.multiplier2,
+                            p.shift2,
+                            p.out_multiplier,
+                            p.out_shift,
+                        ],
+                    )
+                } else {
+                    let p = MulParams::from_scales(s1, s2, so, range)
+                        .map_err(|e| self.err(e.to_string()))?;
+                    (Op::Mul, vec![p.multiplier, p.shift])
+                };
+                let l = BlobLayer::param_only(op, a.id, LayerParams::Int8Aux(params))
+                    .with_input2(b.id)
+                    .with_activation(act)
+                    .with_output_quant(q);
+                self.push(ot, l, rows, cols, q);
+            }
+            c::LOGISTIC | c::TANH | c::SOFTMAX => {
+                let x = self.rt(self.input(o, 0)?)?;
+                let q = self.out_quant(&out)?;
+                let op = match o.code {
+                    c::LOGISTIC => Op::Logistic,
+                    c::TANH => Op::Tanh,
+                    _ => Op::Softmax,
+                };
+                if let Some((fs, fz)) = op.fixed_output_quant() {
+                    if (q.scale, q.zero_point) != (fs, fz) {
+                        return Err(self.err(format!(
+                            "output quantization ({:e}, {}) is not TFLite's fixed ({fs:e}, {fz})",
+                            q.scale, q.zero_point
+                        )));
+                    }
+                }
+                let e = |e: equiframe::quant::QuantError| self.err(e.to_string());
+                let params = if op == Op::Softmax {
+                    let p = SoftmaxParams::from_scale(o.options.beta, x.q.scale).map_err(e)?;
+                    vec![p.multiplier, p.left_shift, p.diff_min]
+                } else {
+                    let p = SigmoidParams::from_scale(x.q.scale, x.q.zero_point).map_err(e)?;
+                    vec![p.multiplier, p.left_shift, p.range_radius]
+                };
+                let l = BlobLayer::param_only(op, x.id, LayerParams::Int8Aux(params))
+                    .with_output_quant(q);
+                self.push(ot, l, x.rows, x.cols, q);
             }
             c::CONCATENATION => {
                 let rank = out.shape.len() as i32;
