@@ -122,6 +122,9 @@ pub fn warnings(args: &ConvertArgs, channels: usize) -> Vec<String> {
 
 /// Runs `convert`.
 pub fn run(args: &ConvertArgs, quiet: bool) -> anyhow::Result<()> {
+    if crate::tflite::is_tflite(&args.model) {
+        return super::convert_tflite::run(args);
+    }
     let (imported, low) = load_lowered(&args.model)?;
     for w in warnings(args, low.channels) {
         eprintln!("{w}");
