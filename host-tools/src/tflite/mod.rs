@@ -59,6 +59,7 @@ impl Imported {
             fixed_points: Some(self.rows),
             channels: self.channels,
             outputs: self.outputs,
+            output_parts: vec![self.outputs],
         }
     }
 
