@@ -1,6 +1,7 @@
 //! Kernel throughput in multiply-accumulates per second (criterion `Throughput::Elements` =
 //! MACs; element counts for pooling / add / activations). Scalar int8 and f32 kernels at the
-//! PointNet / IMU shapes of the shipped models.
+//! PointNet / IMU shapes of the shipped models; the activation-type kernels (LOGISTIC, TANH,
+//! SOFTMAX, LOG_SOFTMAX, lookup table, layer normalization) on 256 x 64 values.
 //!
 //! Run: `cargo bench --bench kernels --features std` (quick: append
 //! `-- --warm-up-time 0.3 --measurement-time 1`); without `std` the batch SIMD group is skipped.
@@ -326,9 +327,66 @@ fn batch_simd(c: &mut Criterion) {
 #[cfg(not(feature = "std"))]
 fn batch_simd(_: &mut Criterion) {}
 
+/// The activation-type kernels on 256 rows x 64 channels (elements per second).
+fn activations(c: &mut Criterion) {
+    let mut g = c.benchmark_group("activations");
+    let (n, ch) = (256usize, 64usize);
+    let x = lcg_i8(n * ch, 11);
+    let xf = to_f32(&x);
+    let mut y = vec![0i8; n * ch];
+    let mut yf = vec![0f32; n * ch];
+    g.throughput(Throughput::Elements((n * ch) as u64));
+    let sp = SigmoidParams::from_scale(0.05, 3).unwrap();
+    g.bench_function("logistic_i8", |b| {
+        b.iter(|| logistic_i8(black_box(&x), &sp, &mut y))
+    });
+    g.bench_function("tanh_i8", |b| {
+        b.iter(|| tanh_i8(black_box(&x), &sp, &mut y))
+    });
+    let smp = SoftmaxParams::from_scale(1.0, 0.1).unwrap();
+    g.bench_function("softmax_i8", |b| {
+        b.iter(|| softmax_i8(black_box(&x), n, ch, &smp, &mut y))
+    });
+    let lsp = LogSoftmaxParams::from_scale(0.1).unwrap();
+    g.bench_function("log_softmax_i8", |b| {
+        b.iter(|| log_softmax_i8(black_box(&x), n, ch, &lsp, &mut y))
+    });
+    let table = build_table(ElementFn::Gelu, 0.05, 3, 0.03, -20);
+    g.bench_function("lut_i8", |b| {
+        b.iter(|| lut_i8(black_box(&x), &table, &mut y))
+    });
+    let chp: Vec<i32> = (0..ch)
+        .flat_map(|c| layer_norm_channel(0.5 + 0.01 * c as f32, 0.1, 0.02))
+        .collect();
+    let lnp = LayerNormParams {
+        in_zero_point: 3,
+        out_zero_point: -5,
+        eps_q8: layer_norm_eps_q8(1e-5, 0.05),
+        channels: &chp,
+    };
+    g.bench_function("layer_norm_i8", |b| {
+        b.iter(|| layer_norm_i8(black_box(&x), n, ch, &lnp, &mut y))
+    });
+    g.bench_function("logistic_f32", |b| {
+        b.iter(|| logistic_f32(black_box(&xf), &mut yf))
+    });
+    g.bench_function("tanh_f32", |b| b.iter(|| tanh_f32(black_box(&xf), &mut yf)));
+    g.bench_function("gelu_f32", |b| {
+        b.iter(|| element_fn_f32(black_box(&xf), ElementFn::Gelu, &mut yf))
+    });
+    g.bench_function("softmax_f32", |b| {
+        b.iter(|| softmax_f32(black_box(&xf), n, ch, 1.0, &mut yf))
+    });
+    let (gamma, beta) = (vec![1.0f32; ch], vec![0.0f32; ch]);
+    g.bench_function("layer_norm_f32", |b| {
+        b.iter(|| layer_norm_f32(black_box(&xf), n, ch, 1e-5, &gamma, &beta, &mut yf))
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10);
-    targets = dense, pointwise, conv1d, elementwise, layers_v3, batch_simd
+    targets = dense, pointwise, conv1d, elementwise, activations, layers_v3, batch_simd
 }
 criterion_main!(benches);

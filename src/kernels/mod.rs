@@ -90,8 +90,8 @@ pub use qparams::QParams;
 pub use requant::{dequantize_slice, quantize_slice, requantize_i8, Requant};
 pub use rows::slice_rows;
 pub use sigmoid::{
-    logistic, logistic_f32, logistic_i8, tanh, tanh_f32, tanh_i8, SigmoidParams, LOGISTIC_OUTPUT,
-    TANH_OUTPUT,
+    logistic, logistic_f32, logistic_i8, logistic_one, tanh, tanh_f32, tanh_i8, tanh_one,
+    SigmoidParams, LOGISTIC_OUTPUT, TANH_OUTPUT,
 };
 pub use softmax::{
     log_softmax_f32, log_softmax_i8, softmax_f32, softmax_i8, LogSoftmaxParams, SoftmaxParams,
