@@ -183,6 +183,97 @@ fn elementwise(c: &mut Criterion) {
     g.finish();
 }
 
+/// The format-3 kernels: broadcasting Mul / Sub, row norms, depthwise / dilated conv,
+/// average pooling (elements or MACs per second).
+fn layers_v3(c: &mut Criterion) {
+    let mut g = c.benchmark_group("layers_v3");
+    let (n, ch) = (256usize, 128usize);
+    let x = lcg_i8(n * ch, 9);
+    let row = lcg_i8(ch, 10);
+    let xf = to_f32(&x);
+    let rowf = to_f32(&row);
+    g.throughput(Throughput::Elements((n * ch) as u64));
+    let s = Broadcast::of((n, ch), (1, ch)).unwrap();
+    let mul = Elementwise::Mul(
+        MulParams::from_scales((0.05, -3), (0.02, 1), (0.01, 0), (-128, 127)).unwrap(),
+    );
+    let sub = Elementwise::Sub(
+        AddParams::from_scales((0.05, -3), (0.07, 4), (0.1, 0), (-128, 127)).unwrap(),
+    );
+    let mut o = vec![0i8; n * ch];
+    g.bench_function("mul_i8_row_broadcast_256x128", |b| {
+        b.iter(|| elementwise_i8(black_box(&x), black_box(&row), &s, &mul, &mut o))
+    });
+    g.bench_function("sub_i8_row_broadcast_256x128", |b| {
+        b.iter(|| elementwise_i8(black_box(&x), black_box(&row), &s, &sub, &mut o))
+    });
+    let same = Broadcast::same(n, ch);
+    g.bench_function("mul_i8_same_shape_256x128", |b| {
+        b.iter(|| elementwise_i8(black_box(&x), black_box(&x), &same, &mul, &mut o))
+    });
+    let mut of = vec![0f32; n * ch];
+    let id = (f32::NEG_INFINITY, f32::INFINITY);
+    g.bench_function("mul_f32_row_broadcast_256x128", |b| {
+        b.iter(|| {
+            elementwise_f32(
+                black_box(&xf),
+                black_box(&rowf),
+                &s,
+                ElementwiseF32::Mul,
+                id,
+                &mut of,
+            )
+        })
+    });
+    let nd = NormDims {
+        n: n * ch / 3,
+        c: 3,
+        first: 0,
+        count: 3,
+    };
+    let r = Requant::from_scales(0.05 / 128.0, -3, 0.04, -128).unwrap();
+    let mut on = vec![0i8; nd.n];
+    g.bench_function("row_norm_i8_10922x3", |b| {
+        b.iter(|| row_norm_i8(black_box(&x), &nd, &r, &mut on))
+    });
+    g.bench_function("row_squared_norm_i8_10922x3", |b| {
+        b.iter(|| row_squared_norm_i8(black_box(&x), &nd, &r, &mut on))
+    });
+    let pd = Pool1dDims::same(n, ch, 4, 2);
+    let mut op = vec![0i8; pd.n_out() * ch];
+    g.bench_function("avg_pool1d_i8_256x128_k4_s2", |b| {
+        b.iter(|| avg_pool1d_i8(black_box(&x), &pd, -128, 127, &mut op))
+    });
+    for &(cin, mult, k, dil) in &[(32usize, 1usize, 5usize, 1usize), (32, 2, 3, 4)] {
+        let span = dil * (k - 1) + 1;
+        let d = GroupedConv1dDims {
+            n: 128,
+            cin,
+            cout: cin * mult,
+            k,
+            stride: 1,
+            pad_left: (span - 1) / 2,
+            pad_right: span - 1 - (span - 1) / 2,
+            dilation: dil,
+            groups: cin,
+        };
+        let (xd, w, p) = (
+            lcg_i8(128 * cin, 11),
+            lcg_i8(d.cout * k, 12),
+            Params::new(d.cout),
+        );
+        let mut od = vec![0i8; d.n_out() * d.cout];
+        g.throughput(Throughput::Elements(d.macs() as u64));
+        g.bench_function(
+            BenchmarkId::new("depthwise_i8", format!("n128_c{cin}_m{mult}_k{k}_d{dil}")),
+            |b| {
+                b.iter(|| conv1d_grouped_i8(black_box(&xd), black_box(&w), &d, -3, &p.q(), &mut od))
+            },
+        );
+    }
+    g.finish();
+}
+
 /// Batch SIMD backends (feature `std`) on the PointNet layer shapes, against scalar.
 #[cfg(feature = "std")]
 fn batch_simd(c: &mut Criterion) {
@@ -296,6 +387,6 @@ fn activations(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10);
-    targets = dense, pointwise, conv1d, elementwise, activations, batch_simd
+    targets = dense, pointwise, conv1d, elementwise, activations, layers_v3, batch_simd
 }
 criterion_main!(benches);

@@ -475,3 +475,47 @@ proptest! {
         }
     }
 }
+
+/// The QEMU firmware `layers` (firmware/qemu/src/bin/layers.rs) embeds the two int8 blobs and
+/// `golden_layers.bin`: records `[model u32, rows u32, channels u32, k u32, x f32 x rows*channels,
+/// y f32 bits x k]` of the desktop engine's outputs. This test checks the committed files are
+/// what the host computes now; `EQF_WRITE_FIRMWARE=1` rewrites them.
+#[test]
+fn firmware_golden_outputs_are_current() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../firmware/qemu/data");
+    let mut golden = Vec::new();
+    let mut r = Rng(77);
+    for (id, (b, imu)) in [(imu(), true), (points(), false)].into_iter().enumerate() {
+        for case in 0..4 {
+            let n = if imu { N_IMU } else { [8, 32, 64, 17][case] };
+            let x = if imu {
+                window(&mut r)
+            } else {
+                cloud(&mut r, n)
+            };
+            let (y, _) = eval(&b.int8, &x);
+            for v in [id, n, x.len() / n, y.len()] {
+                golden.extend((v as u32).to_le_bytes());
+            }
+            golden.extend(x.iter().flat_map(|v| v.to_le_bytes()));
+            golden.extend(y.iter().flat_map(|v| v.to_bits().to_le_bytes()));
+        }
+    }
+    let files = [
+        ("layers_imu.eqf", imu().int8.as_bytes().to_vec()),
+        ("layers_points.eqf", points().int8.as_bytes().to_vec()),
+        ("golden_layers.bin", golden),
+    ];
+    for (name, bytes) in files {
+        let path = format!("{dir}/{name}");
+        if std::env::var_os("EQF_WRITE_FIRMWARE").is_some() {
+            std::fs::write(&path, &bytes).unwrap();
+            continue;
+        }
+        let committed = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            committed == bytes,
+            "{path} is not what the host computes now (EQF_WRITE_FIRMWARE=1 rewrites it)"
+        );
+    }
+}

@@ -57,19 +57,11 @@ impl Broadcast {
     }
 }
 
-/// Index of element `(i, j)` of an operand of shape `s` broadcast to the output.
-#[inline(always)]
-fn at(s: (usize, usize), i: usize, j: usize) -> usize {
-    let r = if s.0 == 1 { 0 } else { i };
-    let c = if s.1 == 1 { 0 } else { j };
-    r * s.1 + c
-}
-
 /// `out[i, j] = f(a[.., ..], b[.., ..])` over the broadcast; writes nothing when a shape does
 /// not broadcast to the output or a slice is shorter than its shape.
-pub fn broadcast_map<T: Copy, U>(
-    a: &[T],
-    b: &[T],
+pub fn broadcast_map<'v, T: Copy, U>(
+    a: &'v [T],
+    b: &'v [T],
     s: &Broadcast,
     out: &mut [U],
     mut f: impl FnMut(T, T) -> U,
@@ -90,11 +82,24 @@ pub fn broadcast_map<T: Copy, U>(
         }
         return;
     }
-    for (i, row) in out.chunks_exact_mut(s.cols).enumerate() {
-        for (j, o) in row.iter_mut().enumerate() {
-            let (x, y) = (a.get(at(s.a, i, j)), b.get(at(s.b, i, j)));
-            if let (Some(&x), Some(&y)) = (x, y) {
-                *o = f(x, y);
+    // One output row at a time: each operand contributes its row `i` (or its only row) and
+    // either a full row or one value repeated.
+    let row_of = |v: &'v [T], p: (usize, usize), i: usize| {
+        let r = if p.0 == 1 { 0 } else { i };
+        v.get(r * p.1..(r + 1) * p.1)
+    };
+    for (i, orow) in out.chunks_exact_mut(s.cols).enumerate() {
+        let (Some(ar), Some(br)) = (row_of(a, s.a, i), row_of(b, s.b, i)) else {
+            return;
+        };
+        match (ar, br) {
+            ([x], [y]) => orow.iter_mut().for_each(|o| *o = f(*x, *y)),
+            ([x], br) => orow.iter_mut().zip(br).for_each(|(o, &y)| *o = f(*x, y)),
+            (ar, [y]) => orow.iter_mut().zip(ar).for_each(|(o, &x)| *o = f(x, *y)),
+            (ar, br) => {
+                for ((o, &x), &y) in orow.iter_mut().zip(ar).zip(br) {
+                    *o = f(x, y);
+                }
             }
         }
     }
