@@ -187,13 +187,13 @@ pub(crate) fn unary_op(n: NodeRef<'_>) -> Option<Un> {
     })
 }
 
+/// An input as an expression: the activation it is built on (none for a constant), and the
+/// expression; `None` when the input cannot take part in one.
+type View = Option<(Option<ExprAct>, Rc<Expr>)>;
+
 /// The expression view of an input: `x` for a plain activation, `s x + t` for one with a
 /// uniform pending scale and offset, the expression itself, a scalar constant.
-fn view(
-    im: &Importer,
-    n: NodeRef<'_>,
-    i: usize,
-) -> Result<Option<(Option<ExprAct>, Rc<Expr>)>, OnnxError> {
+fn view(im: &Importer, n: NodeRef<'_>, i: usize) -> Result<View, OnnxError> {
     Ok(match im.sym(n, i)? {
         Sym::Expr(e) => Some((Some(e.clone()), e.e.clone())),
         Sym::Act(a) => {
