@@ -439,3 +439,47 @@ pub(crate) fn layer_norm(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxE
     let id = im.push(n, op, vec![x.id], shape);
     Ok(Sym::Act(Act::new(id, x.dims)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn x() -> Rc<Expr> {
+        Rc::new(Expr::X)
+    }
+    fn c(v: f64) -> Rc<Expr> {
+        Rc::new(Expr::C(v))
+    }
+    fn bin(op: char, a: Rc<Expr>, b: Rc<Expr>) -> Rc<Expr> {
+        Rc::new(Expr::Bin(op, a, b))
+    }
+
+    #[test]
+    fn exported_chains_are_identified() {
+        // TorchScript GELU: x * (erf(x / sqrt 2) + 1) * 0.5.
+        let erf = Rc::new(Expr::Un(
+            Un::Erf,
+            bin('/', x(), c(std::f64::consts::SQRT_2)),
+        ));
+        let gelu = bin('*', bin('*', x(), bin('+', erf, c(1.0))), c(0.5));
+        assert_eq!(identify(&gelu), Some(Activation::Element(ElementFn::Gelu)));
+        // SiLU: x * sigmoid(x).
+        let silu = bin('*', x(), Rc::new(Expr::Un(Un::Sigmoid, x())));
+        assert_eq!(identify(&silu), Some(Activation::Element(ElementFn::Silu)));
+        // HardSwish: x * clip(x + 3, 0, 6) / 6.
+        let clip = Rc::new(Expr::Un(Un::Clip(0.0, 6.0), bin('+', x(), c(3.0))));
+        let hs = bin('/', bin('*', x(), clip), c(6.0));
+        assert_eq!(
+            identify(&hs),
+            Some(Activation::Element(ElementFn::HardSwish))
+        );
+        // x * x is a square (a norm's sum of squares), not an activation.
+        let sq = bin('*', x(), x());
+        assert!(is_square(&sq) && is_square(&bin('^', x(), c(2.0))));
+        assert_eq!(identify(&sq), None);
+        // A GELU with a wrong constant is refused, not approximated.
+        let erf = Rc::new(Expr::Un(Un::Erf, bin('/', x(), c(1.3))));
+        let off = bin('*', bin('*', x(), bin('+', erf, c(1.0))), c(0.5));
+        assert_eq!(identify(&off), None);
+    }
+}
