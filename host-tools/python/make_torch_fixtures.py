@@ -202,6 +202,8 @@ class NormFeature(nn.Module):
     def forward(self, x):
         if self.how == "norm":
             r = x.norm(dim=-1, keepdim=True)
+        elif self.how == "slice":
+            r = x[..., :2].norm(dim=-1, keepdim=True)
         elif self.how == "sqrt":
             r = torch.sqrt((x * x).sum(dim=-1, keepdim=True))
         else:
@@ -297,6 +299,7 @@ NETS = [
     ("norm_feature", NormFeature("norm"), 32, 3, ""),
     ("norm_sqrt_sum", NormFeature("sqrt"), 32, 3, ""),
     ("norm_pow", NormFeature("pow"), 32, 3, ""),
+    ("norm_slice", NormFeature("slice"), 32, 3, ""),
     ("centred", Centred(), 32, 3, ""),
     ("input_scale", Centred(scale=True), 32, 3, ""),
     ("imu_avgpool", ImuVariant("avgpool"), 32, 6, ""),

@@ -272,7 +272,9 @@ pub(crate) fn continues(im: &Importer, n: NodeRef<'_>) -> bool {
     }
     match (s(0), s(1)) {
         (Some(Sym::Expr(_)), _) | (_, Some(Sym::Expr(_))) => true,
-        (Some(Sym::Act(a)), Some(Sym::Act(b))) => a.id == b.id && a.dims == b.dims,
+        (Some(Sym::Act(a)), Some(Sym::Act(b))) => {
+            a.id == b.id && a.dims == b.dims && a.chans == b.chans
+        }
         _ => false,
     }
 }
@@ -315,7 +317,8 @@ pub(crate) fn binary(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError
     };
     let mut out = match (ea, eb) {
         (Some(p), Some(q)) => {
-            if p.base.id != q.base.id || p.base.dims != q.base.dims {
+            if p.base.id != q.base.id || p.base.dims != q.base.dims || p.base.chans != q.base.chans
+            {
                 return Err(n.err(
                     "between two different activations this is an element-wise layer not supported yet",
                 ));
@@ -346,6 +349,13 @@ pub(crate) fn materialize_named(
     reader: (&str, &str),
     ea: &ExprAct,
 ) -> Result<Act, OnnxError> {
+    if ea.base.chans.is_some() {
+        return Err(OnnxError::Node {
+            node: ea.node.clone(),
+            op_type: ea.ops.first().cloned().unwrap_or_default(),
+            problem: "an element-wise function of a slice of the channels is supported only as the squares of a per-row norm".into(),
+        });
+    }
     // An affine expression stays a pending map (folded into the next linear layer).
     let (e0, e1) = (ea.e.eval(0.0), ea.e.eval(1.0));
     let affine = (-4..=4).all(|i| {
