@@ -6,7 +6,8 @@ with torch's own outputs beside them.
 Needs torch, onnx, onnxscript (a throwaway venv outside the repository; CI only reads the
 committed files):
     python3 -m venv /tmp/venv-torch && /tmp/venv-torch/bin/pip install torch onnx onnxscript numpy
-    /tmp/venv-torch/bin/python host-tools/python/make_torch_fixtures.py
+    /tmp/venv-torch/bin/python host-tools/python/make_torch_fixtures.py [NET ...]
+(with NET names, only those nets are rewritten and the manifest keeps the others)
 
 Writes host-tools/tests/fixtures/torch/:
   NET.input.npy     float32 (B, N, C) rows, as `equiframe run` takes them (channels-first nets
@@ -201,6 +202,8 @@ class NormFeature(nn.Module):
     def forward(self, x):
         if self.how == "norm":
             r = x.norm(dim=-1, keepdim=True)
+        elif self.how == "slice":
+            r = x[..., :2].norm(dim=-1, keepdim=True)
         elif self.how == "sqrt":
             r = torch.sqrt((x * x).sum(dim=-1, keepdim=True))
         else:
@@ -296,6 +299,7 @@ NETS = [
     ("norm_feature", NormFeature("norm"), 32, 3, ""),
     ("norm_sqrt_sum", NormFeature("sqrt"), 32, 3, ""),
     ("norm_pow", NormFeature("pow"), 32, 3, ""),
+    ("norm_slice", NormFeature("slice"), 32, 3, ""),
     ("centred", Centred(), 32, 3, ""),
     ("input_scale", Centred(scale=True), 32, 3, ""),
     ("imu_avgpool", ImuVariant("avgpool"), 32, 6, ""),
@@ -375,7 +379,13 @@ def main():
                 "layout": "(B,C,N)" if cf else "(B,N,C)", "needs": needs,
             })
             print(f"{name}.{variant}: opset {opset}", flush=True)
-    with open(os.path.join(OUT, "manifest.json"), "w") as f:
+    path = os.path.join(OUT, "manifest.json")
+    if only and os.path.exists(path):  # regenerating some nets: keep the others' entries
+        with open(path) as f:
+            kept = [e for e in json.load(f)["fixtures"] if e["net"] not in only]
+        order = [n for n, *_ in NETS]
+        manifest = sorted(kept + manifest, key=lambda e: order.index(e["net"]))
+    with open(path, "w") as f:
         json.dump({"torch": torch.__version__, "fixtures": manifest}, f, indent=1)
         f.write("\n")
 

@@ -283,8 +283,9 @@ fn npy_variants_convert_on_load() {
     let bytes: Vec<u8> = fdata.iter().flat_map(|v| v.to_le_bytes()).collect();
     let a = NpyArray::parse(&npy("<f4", true, &[b, n, c], &bytes)).unwrap();
     let v = a.to_f32();
-    assert_eq!(v[(1 * n + 2) * c + 1], 121.0);
-    assert_eq!(v[(0 * n + 3) * c + 2], 32.0);
+    // Elements (b, n, c) = (1, 2, 1) and (0, 3, 2).
+    assert_eq!(v[(n + 2) * c + 1], 121.0);
+    assert_eq!(v[3 * c + 2], 32.0);
     // And the tool takes such a file as --input.
     let dir = tempfile::tempdir().unwrap();
     let o = dir.path().join("m.eqf");

@@ -64,6 +64,9 @@ pub(crate) struct Act {
     /// else row-major (`t * C + c`); only a following Gemm/MatMul reads it (as a conv over
     /// the whole window).
     pub flat: Option<Flat>,
+    /// A slice of the channels `(first, count)` not taken yet: only a per-row norm reads it
+    /// (`x[..., :3].norm(dim=-1, keepdim=True)`).
+    pub chans: Option<(usize, usize)>,
 }
 
 /// How points were flattened into channels (see [`Act::flat`]).
@@ -108,6 +111,7 @@ impl Act {
             dims,
             pre: None,
             flat: None,
+            chans: None,
         }
     }
 
@@ -138,6 +142,7 @@ impl Act {
             dims,
             pre: self.pre.clone(),
             flat: self.flat.clone(),
+            chans: self.chans,
         }
     }
 }

@@ -187,13 +187,13 @@ pub(crate) fn unary_op(n: NodeRef<'_>) -> Option<Un> {
     })
 }
 
+/// An input as an expression: the activation it is built on (none for a constant), and the
+/// expression; `None` when the input cannot take part in one.
+type View = Option<(Option<ExprAct>, Rc<Expr>)>;
+
 /// The expression view of an input: `x` for a plain activation, `s x + t` for one with a
 /// uniform pending scale and offset, the expression itself, a scalar constant.
-fn view(
-    im: &Importer,
-    n: NodeRef<'_>,
-    i: usize,
-) -> Result<Option<(Option<ExprAct>, Rc<Expr>)>, OnnxError> {
+fn view(im: &Importer, n: NodeRef<'_>, i: usize) -> Result<View, OnnxError> {
     Ok(match im.sym(n, i)? {
         Sym::Expr(e) => Some((Some(e.clone()), e.e.clone())),
         Sym::Act(a) => {
@@ -272,7 +272,9 @@ pub(crate) fn continues(im: &Importer, n: NodeRef<'_>) -> bool {
     }
     match (s(0), s(1)) {
         (Some(Sym::Expr(_)), _) | (_, Some(Sym::Expr(_))) => true,
-        (Some(Sym::Act(a)), Some(Sym::Act(b))) => a.id == b.id && a.dims == b.dims,
+        (Some(Sym::Act(a)), Some(Sym::Act(b))) => {
+            a.id == b.id && a.dims == b.dims && a.chans == b.chans
+        }
         _ => false,
     }
 }
@@ -315,7 +317,8 @@ pub(crate) fn binary(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxError
     };
     let mut out = match (ea, eb) {
         (Some(p), Some(q)) => {
-            if p.base.id != q.base.id || p.base.dims != q.base.dims {
+            if p.base.id != q.base.id || p.base.dims != q.base.dims || p.base.chans != q.base.chans
+            {
                 return Err(n.err(
                     "between two different activations this is an element-wise layer not supported yet",
                 ));
@@ -346,6 +349,13 @@ pub(crate) fn materialize_named(
     reader: (&str, &str),
     ea: &ExprAct,
 ) -> Result<Act, OnnxError> {
+    if ea.base.chans.is_some() {
+        return Err(OnnxError::Node {
+            node: ea.node.clone(),
+            op_type: ea.ops.first().cloned().unwrap_or_default(),
+            problem: "an element-wise function of a slice of the channels is supported only as the squares of a per-row norm".into(),
+        });
+    }
     // An affine expression stays a pending map (folded into the next linear layer).
     let (e0, e1) = (ea.e.eval(0.0), ea.e.eval(1.0));
     let affine = (-4..=4).all(|i| {
@@ -438,4 +448,48 @@ pub(crate) fn layer_norm(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, OnnxE
     };
     let id = im.push(n, op, vec![x.id], shape);
     Ok(Sym::Act(Act::new(id, x.dims)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn x() -> Rc<Expr> {
+        Rc::new(Expr::X)
+    }
+    fn c(v: f64) -> Rc<Expr> {
+        Rc::new(Expr::C(v))
+    }
+    fn bin(op: char, a: Rc<Expr>, b: Rc<Expr>) -> Rc<Expr> {
+        Rc::new(Expr::Bin(op, a, b))
+    }
+
+    #[test]
+    fn exported_chains_are_identified() {
+        // TorchScript GELU: x * (erf(x / sqrt 2) + 1) * 0.5.
+        let erf = Rc::new(Expr::Un(
+            Un::Erf,
+            bin('/', x(), c(std::f64::consts::SQRT_2)),
+        ));
+        let gelu = bin('*', bin('*', x(), bin('+', erf, c(1.0))), c(0.5));
+        assert_eq!(identify(&gelu), Some(Activation::Element(ElementFn::Gelu)));
+        // SiLU: x * sigmoid(x).
+        let silu = bin('*', x(), Rc::new(Expr::Un(Un::Sigmoid, x())));
+        assert_eq!(identify(&silu), Some(Activation::Element(ElementFn::Silu)));
+        // HardSwish: x * clip(x + 3, 0, 6) / 6.
+        let clip = Rc::new(Expr::Un(Un::Clip(0.0, 6.0), bin('+', x(), c(3.0))));
+        let hs = bin('/', bin('*', x(), clip), c(6.0));
+        assert_eq!(
+            identify(&hs),
+            Some(Activation::Element(ElementFn::HardSwish))
+        );
+        // x * x is a square (a norm's sum of squares), not an activation.
+        let sq = bin('*', x(), x());
+        assert!(is_square(&sq) && is_square(&bin('^', x(), c(2.0))));
+        assert_eq!(identify(&sq), None);
+        // A GELU with a wrong constant is refused, not approximated.
+        let erf = Rc::new(Expr::Un(Un::Erf, bin('/', x(), c(1.3))));
+        let off = bin('*', bin('*', x(), bin('+', erf, c(1.0))), c(0.5));
+        assert_eq!(identify(&off), None);
+    }
 }

@@ -105,7 +105,7 @@ pub(crate) fn const_arith(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, Onnx
     let (scale, shift): (Vec<f32>, Vec<f32>) = match (n.op(), act_first) {
         ("Mul", _) => (v, vec![0.0; c]),
         ("Div", true) => {
-            if v.iter().any(|&d| d == 0.0) {
+            if v.contains(&0.0) {
                 return Err(n.err("divides by zero"));
             }
             (v.iter().map(|d| 1.0 / d).collect(), vec![0.0; c])

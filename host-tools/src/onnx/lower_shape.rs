@@ -539,7 +539,30 @@ pub(crate) fn gather_rows(im: &mut Importer, n: NodeRef<'_>) -> Result<Sym, Onnx
         if e <= b {
             return Err(n.err(format!("slice {s0}..{e0} of {len} steps is empty")));
         }
-        (norm_axis(&n, *a0, r)?, b, e - b, true)
+        let axis = norm_axis(&n, *a0, r)?;
+        if x.dims[axis] == Ax::Channels {
+            // A channel window, taken by the per-row norm that reads it.
+            let cs = im.shape(x.id).channels();
+            let (e, b) = (
+                if *e0 < 0 {
+                    (*e0 + cs as i64).max(0) as usize
+                } else {
+                    (*e0 as usize).min(cs)
+                },
+                if *s0 < 0 {
+                    (*s0 + cs as i64).max(0) as usize
+                } else {
+                    (*s0 as usize).min(cs)
+                },
+            );
+            if e <= b || x.chans.is_some() || x.pre.is_some() {
+                return Err(n.err(format!("channel slice {s0}..{e0} of {cs} is not supported")));
+            }
+            let mut out = x.clone();
+            out.chans = Some((b, e - b));
+            return Ok(Sym::Act(out));
+        }
+        (axis, b, e - b, true)
     };
     if x.dims[axis] != Ax::Points {
         return Err(n.err(format!(
@@ -595,13 +618,13 @@ pub(crate) fn row_norm(
     if x.pre.is_some() || x.flat.is_some() {
         return Err(n.err("reads an activation with a pending scale that was not folded"));
     }
-    let count = im.shape(x.id).channels();
+    let (first, count) = x.chans.unwrap_or((0, im.shape(x.id).channels()));
     let shape = match im.shape(x.id) {
         Shape::Points { n, .. } => Shape::Points { n, c: 1 },
         Shape::Vector { .. } => Shape::Vector { c: 1 },
     };
     let op = Op::RowNorm {
-        first: 0,
+        first,
         count,
         squared,
     };

@@ -313,6 +313,12 @@ fn import_layout(
         if let Some(f) = &out.flat {
             return Err(f.refusal(&format!("the graph output '{}'", output.name())));
         }
+        if out.chans.is_some() {
+            return Err(OnnxError::Graph(format!(
+                "output '{}' is a slice of channels; only a per-row norm of such a slice is supported",
+                output.name()
+            )));
+        }
         if out.pre.is_some() {
             return Err(OnnxError::Graph(format!(
                 "output '{}' ends in a BatchNormalization that has no MatMul/Gemm/Conv to fold into",
@@ -511,9 +517,20 @@ impl Importer {
         Ok(())
     }
 
-    /// A window flattened into channels may only be read by a Linear layer.
+    /// A window flattened into channels may only be read by a Linear layer, a channel slice
+    /// only by a per-row norm.
     fn check_flat(&self, n: NodeRef<'_>) -> Result<(), OnnxError> {
         for i in 0..n.node.input.len() {
+            let chans = match self.opt(n, i)? {
+                Some(Sym::Act(a)) => a.chans.is_some(),
+                Some(Sym::Expr(e)) => e.base.chans.is_some(),
+                _ => false,
+            };
+            if chans && !matches!(n.op(), "ReduceL2" | "ReduceSumSquare" | "ReduceSum") {
+                return Err(n.err(
+                    "reads a slice of the channels: only a per-row norm of it (x[..., a:b].norm(dim=-1, keepdim=True)) is supported",
+                ));
+            }
             if let Some(Sym::Act(a)) = self.opt(n, i)? {
                 if a.flat.is_some() && !matches!(n.op(), "Gemm" | "MatMul" | "Identity" | "Dropout")
                 {
