@@ -141,3 +141,29 @@ fn int8_input_on_a_frame_averaged_blob_is_refused() {
         &["int8 input", "frames"],
     );
 }
+
+#[test]
+fn inspect_shows_the_graph_with_its_quantization_and_the_engine_layers() {
+    let (rc, out, err) = equiframe(&["inspect", &data("sine.tflite")]);
+    assert_eq!(rc, 0, "{err}");
+    assert!(out.contains("FULLY_CONNECTED"), "{out}");
+    assert!(out.contains("per-channel (axis 0) 16 scales"), "{out}");
+    assert!(out.contains("engine layers (3)"), "{out}");
+    let (rc, out, _) = equiframe(&["inspect", &data("imu_conv.tflite"), "--json"]);
+    assert_eq!(rc, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["error"].is_null(), "{}", v["error"]);
+    let ops: Vec<&str> = v["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["op"].as_str().unwrap())
+        .collect();
+    assert!(
+        ops.contains(&"Conv1d") && ops.contains(&"Softmax") && ops.contains(&"MeanPool"),
+        "{ops:?}"
+    );
+    let (rc, out, _) = equiframe(&["inspect", &data("bad_op.tflite")]);
+    assert_eq!(rc, 0);
+    assert!(out.contains("not mapped: unsupported op ABS"), "{out}");
+}

@@ -62,6 +62,9 @@ pub struct Imported {
     pub float_output: bool,
 }
 
+/// Weights (file order), per-channel scales and the int32 bias of a weighted op.
+type Weights = (Vec<i8>, Vec<f32>, Vec<i32>);
+
 struct Cx<'m> {
     m: &'m TflModel,
     vals: HashMap<usize, Val>,
@@ -213,11 +216,7 @@ impl Cx<'_> {
     }
 
     /// Weights `cout x rest` (int8, symmetric), per-channel scales and the int32 bias.
-    fn weights(
-        &self,
-        o: &Operator,
-        cout_axis_len: usize,
-    ) -> Result<(Vec<i8>, Vec<f32>, Vec<i32>), TfliteError> {
+    fn weights(&self, o: &Operator, cout_axis_len: usize) -> Result<Weights, TfliteError> {
         let wi = *o.inputs.get(1).ok_or_else(|| self.err("no weights"))?;
         let (wt, wd) = self.constant(wi)?;
         if wt.dtype != dtype::INT8 {
