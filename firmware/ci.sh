@@ -76,6 +76,9 @@ for t in thumbv7em-none-eabihf thumbv6m-none-eabi; do
     qemu_run "$core/tflite-sine" "$t" tflite_sine
 done
 qemu_run m4f/dsp thumbv7em-none-eabihf dsp
+# Attitude estimator + learned gravity model on a generated recording: bit-exact with the
+# host (tests/attitude_firmware.rs), instructions per filter update and per network run.
+qemu_run m4f/attitude thumbv7em-none-eabihf attitude
 
 echo "[${SECONDS}s] == IMU driver (host, embedded-hal-mock)"
 if (cd "$FW/imu-driver" && cargo test --quiet) >"$LOG/imu-driver.log" 2>&1; then

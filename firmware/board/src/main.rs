@@ -1,7 +1,9 @@
 //! equiframe on an STM32F411 "black pill" (WeAct v3, 25 MHz crystal) with an MPU-6050 on I2C1
 //! (PB8 = SCL, PB9 = SDA, 400 kHz, AD0 low: address 0x68).
 //!
-//! Samples accelerometer and gyroscope at 10 Hz (the rate of the BasicMotions recordings the
+//! Samples accelerometer and gyroscope at 100 Hz into the attitude estimator
+//! (`equiframe::estimate::attitude`; quaternion, rotation variances and update cycles logged at
+//! 10 Hz), and every tenth sample (10 Hz, the rate of the BasicMotions recordings the
 //! embedded IMU model was calibrated on) into a 100-row [`SlidingWindow`], and once per second
 //! runs the frame-averaged IMU model (SO(3) frame of the accelerometer, 4 frames, int8 backbone
 //! on the SMLAD kernels) on the window. Logs the outputs, the predicted class, the eigengap and
@@ -17,6 +19,7 @@ use cortex_m::peripheral::DWT;
 use cortex_m_rt::entry;
 use defmt_rtt as _;
 use equiframe::engine::Arena;
+use equiframe::estimate::attitude::{Attitude, AttitudeConfig};
 use equiframe::frame::SlidingWindow;
 use equiframe::model::Model;
 use equiframe_imu::{Config, Mpu6050, ADDRESS};
@@ -28,6 +31,9 @@ const WINDOW: usize = 100;
 const CHANNELS: usize = 6;
 /// Samples between two model runs (1 s at 10 Hz).
 const HOP: u32 = 10;
+/// IMU rate of the attitude estimator, Hz; every `DECIMATE`-th sample feeds the 10 Hz window.
+const IMU_HZ: u32 = 100;
+const DECIMATE: u32 = IMU_HZ / 10;
 /// Arena bytes; `Model::arena_bytes` of the embedded IMU model must fit (checked at start).
 const ARENA: usize = 8 * 1024;
 
@@ -81,20 +87,48 @@ fn main() -> ! {
     let mut out = [0f32; 8];
     let out = &mut out[..model.output_len()];
     let mut since_run = 0u32;
+    let mut att = Attitude::new(AttitudeConfig::default());
+    let mut tick = 0u32;
     loop {
         let t0 = DWT::cycle_count();
         let sample = imu.read();
         let read_cycles = DWT::cycle_count().wrapping_sub(t0);
+        tick = tick.wrapping_add(1);
+        let decimated = tick % DECIMATE == 0;
         match sample {
             Ok(s) => {
-                if let Err(e) = window.push(&s.channels()) {
-                    defmt::warn!("sample rejected: {}", e);
+                let c = s.channels();
+                let t0 = DWT::cycle_count();
+                let r = att.update([c[3], c[4], c[5]], [c[0], c[1], c[2]], 1.0 / IMU_HZ as f32);
+                let att_cycles = DWT::cycle_count().wrapping_sub(t0);
+                match r {
+                    Ok(step) if decimated => {
+                        let p = att.rotation_covariance();
+                        defmt::info!(
+                            "attitude q {} | variance rad^2 {} {} {} | rest {} | update {} cycles",
+                            att.quaternion(),
+                            p[0][0],
+                            p[1][1],
+                            p[2][2],
+                            step.at_rest,
+                            att_cycles
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(e) => defmt::warn!("attitude update refused: {}", e),
+                }
+                if decimated {
+                    if let Err(e) = window.push(&c) {
+                        defmt::warn!("sample rejected: {}", e);
+                    }
                 }
             }
             Err(e) => defmt::warn!("IMU read failed: {}", defmt::Debug2Format(&e)),
         }
-        since_run += 1;
-        if window.is_full() && since_run >= HOP {
+        if decimated {
+            since_run += 1;
+        }
+        if decimated && window.is_full() && since_run >= HOP {
             since_run = 0;
             let t0 = DWT::cycle_count();
             let result = model.run(window.samples(), arena.as_mut_slice(), out);
@@ -120,6 +154,6 @@ fn main() -> ! {
                 Err(e) => defmt::warn!("model run failed: {}", e),
             }
         }
-        delay.delay_ms(100u32);
+        delay.delay_ms(1000 / IMU_HZ);
     }
 }

@@ -12,6 +12,7 @@
 pub mod cases;
 pub mod check;
 pub mod golden;
+pub mod imu_traj;
 pub mod meter;
 pub mod out;
 pub mod pipeline;
