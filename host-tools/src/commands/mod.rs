@@ -9,8 +9,10 @@ pub mod demo;
 pub mod frames;
 pub mod frames_core;
 pub mod inspect;
+pub mod keygen;
 pub mod run;
 pub mod samples;
+pub mod sign;
 pub mod verify;
 
 use crate::cli::{Cli, Command};
@@ -26,6 +28,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run::run(&args, quiet),
         Command::Bench(args) => bench::run(&args, quiet),
         Command::Demo(args) => demo::run(&args),
+        Command::Keygen(args) => keygen::run(&args),
+        Command::Sign(args) => sign::run(&args),
     }
 }
 
