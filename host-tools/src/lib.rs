@@ -12,3 +12,4 @@ pub mod npy;
 pub mod onnx;
 pub mod progress;
 pub mod quantize;
+pub mod tflite;

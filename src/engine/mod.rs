@@ -58,6 +58,7 @@
 mod arena;
 pub(crate) mod average;
 pub(crate) mod backbone;
+mod backbone_act;
 mod error;
 pub(crate) mod moments;
 #[cfg(feature = "std")]

@@ -166,6 +166,16 @@ pub enum ModelError {
         /// The value found.
         value: i32,
     },
+    /// The output of a layer whose int8 output quantization TFLite fixes (LOGISTIC, TANH,
+    /// SOFTMAX, LOG_SOFTMAX) is quantized otherwise.
+    BadOutputQuant {
+        /// Layer index.
+        layer: usize,
+        /// `(scale, zero_point)` the operator requires.
+        expected: (f32, i32),
+        /// `(scale, zero_point)` found.
+        found: (f32, i32),
+    },
     /// A float header field (degenerate gap) is not finite or negative.
     BadFloat {
         /// Name of the field.
@@ -254,6 +264,11 @@ impl fmt::Display for ModelError {
             Self::BadZeroPoint { tensor, value } => {
                 write!(f, "tensor {tensor}: invalid zero point {value}")
             }
+            Self::BadOutputQuant { layer, expected, found } => write!(
+                f,
+                "layer {layer}: output quantization (scale {}, zero point {}) must be (scale {}, zero point {})",
+                found.0, found.1, expected.0, expected.1
+            ),
             Self::BadFloat { field } => write!(f, "{field} is not a finite non-negative number"),
             Self::TensorOutOfArena { tensor, end, region } => write!(
                 f,

@@ -6,8 +6,8 @@
 /// The four magic bytes at offset 0.
 pub const MAGIC: [u8; 4] = *b"EQF\0";
 /// The newest format version this reader understands. The writer produces the oldest version
-/// that holds the model (1 unless a layer uses an operator added in version 2).
-pub const FORMAT_VERSION: u16 = 2;
+/// that holds the model (1 unless a layer uses an operator or a field added in version 2 or 3).
+pub const FORMAT_VERSION: u16 = 3;
 /// The oldest format version this reader accepts.
 pub const MIN_FORMAT_VERSION: u16 = 1;
 /// Bytes of the fixed header (preamble included) in format version 1.
@@ -153,22 +153,95 @@ code_enum! {
         /// Stand-alone clamp; int8: `act_min..=act_max`, output quantization = input's;
         /// f32 parameters `[lo, hi]`. Version 2.
         Clamp = 11,
+        /// Element-wise logistic sigmoid; int8 TFLite Micro LOGISTIC, parameters
+        /// `[multiplier, left_shift, range_radius]`, output `(1/256, -128)`. Version 3.
+        Logistic = 12,
+        /// Element-wise tanh; int8 TFLite Micro TANH, parameters as `Logistic`, output
+        /// `(1/128, 0)`. Version 3.
+        Tanh = 13,
+        /// Softmax over the channels of each row; int8 TFLite Micro SOFTMAX, parameters
+        /// `[multiplier, left_shift, diff_min]`, output `(1/256, -128)`; f32 `[beta]`. Version 3.
+        Softmax = 14,
+        /// Log-softmax over the channels of each row; int8 TFLite Micro LOG_SOFTMAX, parameters
+        /// `[multiplier, left_shift, reverse_multiplier, reverse_shift, diff_min]`, output
+        /// `(16/256, 127)`. Version 3.
+        LogSoftmax = 15,
+        /// Element-wise [`Function`] (record byte 3); int8: a 256-entry table (64 words), f32
+        /// parameters `[alpha, beta]`. Version 3.
+        Lut = 16,
+        /// Layer normalization over the channels of each row; int8 parameters
+        /// `[eps_q8, (multiplier, shift, beta_q8) per channel]`, f32 `[eps, gamma.., beta..]`.
+        /// Version 3.
+        LayerNorm = 17,
+        /// Element-wise difference `input - input2` (or `input - constant`), broadcasting as
+        /// `Add`; int8 parameters as `Add` (TFLite Micro SUB). Version 3.
+        Sub = 18,
+        /// Element-wise product (TFLite Micro MUL), broadcasting as `Add`; int8 parameters
+        /// `[m_out, s_out]` of `s1 * s2 / s_out`. Version 3.
+        Mul = 19,
+        /// Per-row squared norm of channels `pad_left..pad_left + kernel`: `(n, c) -> (n, 1)`;
+        /// int8: integer sum of squares, parameters `[m, s]` of `s_in^2 / s_out`. Version 3.
+        RowSquaredNorm = 20,
+        /// Per-row Euclidean norm of channels `pad_left..pad_left + kernel`: `(n, c) -> (n, 1)`;
+        /// int8: integer square root of `2^14` times the sum of squares, parameters `[m, s]`
+        /// of `s_in / (2^7 s_out)`. Version 3.
+        RowNorm = 21,
+        /// Windowed mean over time, geometry as `MaxPool1d` (TFLite Micro AVERAGE_POOL_2D:
+        /// padded taps skipped); output quantization = input's. Version 3.
+        AvgPool1d = 22,
+        /// `(n, c) -> (1, n * c)`, row-major (time-major: element `t * c + j`), fixed `n`;
+        /// output quantization = input's. Version 3.
+        Flatten = 23,
+        /// Rows `pad_left..pad_left + kernel` of a fixed-rows input: `(n, c) -> (kernel, c)`
+        /// (Gather / Slice of time steps); output quantization = input's. Version 3.
+        SliceRows = 24,
     }
 }
 
 impl Op {
-    /// Tensors the operator reads (2 for `Add` and `Concat`, else 1).
+    /// Tensors the operator reads in its two-tensor form (2 for `Add`, `Sub`, `Mul` and
+    /// `Concat`, else 1). The element-wise ops also have a one-tensor form whose second
+    /// operand is a constant in the weights array ([`Op::is_elementwise`]).
     pub const fn input_count(self) -> u8 {
         match self {
-            Self::Add | Self::Concat => 2,
+            Self::Add | Self::Sub | Self::Mul | Self::Concat => 2,
             _ => 1,
         }
+    }
+    /// Whether the operator is a broadcasting element-wise `Add`, `Sub` or `Mul` (second
+    /// operand a tensor, or from version 3 a constant).
+    pub const fn is_elementwise(self) -> bool {
+        matches!(self, Self::Add | Self::Sub | Self::Mul)
+    }
+    /// Whether the record's `pad_left` / `kernel` fields select a range (first, count) of
+    /// channels (`RowNorm`, `RowSquaredNorm`) or rows (`SliceRows`).
+    pub const fn has_range(self) -> bool {
+        matches!(self, Self::RowNorm | Self::RowSquaredNorm | Self::SliceRows)
+    }
+    /// Whether the output keeps the input's int8 scale and zero point.
+    pub const fn keeps_quant(self) -> bool {
+        matches!(
+            self,
+            Self::MaxPool
+                | Self::MaxPool1d
+                | Self::Clamp
+                | Self::AvgPool1d
+                | Self::Flatten
+                | Self::SliceRows
+        )
     }
     /// The first format version that has this operator.
     pub const fn min_version(self) -> u16 {
         match self {
             Self::Dense | Self::Pointwise | Self::PointwiseMax | Self::Conv1d | Self::MaxPool => 1,
-            _ => 2,
+            Self::MeanPool
+            | Self::SumPool
+            | Self::MaxPool1d
+            | Self::Add
+            | Self::Concat
+            | Self::LeakyRelu
+            | Self::Clamp => 2,
+            _ => 3,
         }
     }
     /// Whether the operator has a weight matrix and a per-channel bias.
@@ -180,18 +253,110 @@ impl Op {
     }
     /// Whether the layer record's kernel / stride / padding fields are used.
     pub const fn is_windowed(self) -> bool {
-        matches!(self, Self::Conv1d | Self::MaxPool1d)
+        matches!(self, Self::Conv1d | Self::MaxPool1d | Self::AvgPool1d)
     }
     /// Elements of the parameter array of a parameter-only operator: `(int8 i32s, f32s)`.
+    /// The constant form of an element-wise op has one more int8 parameter: the constant's
+    /// zero point, last.
     pub const fn aux_params(self) -> (usize, usize) {
         match self {
             Self::MeanPool | Self::SumPool => (2, 0),
-            Self::Add => (6, 0),
+            Self::Add | Self::Sub => (6, 0),
+            Self::Mul | Self::RowNorm | Self::RowSquaredNorm => (2, 0),
             Self::Concat => (4, 0),
             Self::LeakyRelu => (4, 1),
             Self::Clamp => (0, 2),
+            Self::Logistic | Self::Tanh => (3, 0),
+            Self::Softmax => (3, 1),
+            Self::LogSoftmax => (5, 0),
+            Self::Lut => (64, 2),
+            Self::LayerNorm => (1, 1),
             _ => (0, 0),
         }
+    }
+    /// Parameters per channel of a parameter-only operator, on top of [`Op::aux_params`]:
+    /// `(int8 i32s, f32s)` per channel of the input.
+    pub const fn aux_params_per_channel(self) -> (usize, usize) {
+        match self {
+            Self::LayerNorm => (3, 2),
+            _ => (0, 0),
+        }
+    }
+    /// The int8 output `(scale, zero_point)` TFLite mandates for the operator, if any
+    /// (LOGISTIC, TANH, SOFTMAX, LOG_SOFTMAX).
+    pub const fn fixed_output_quant(self) -> Option<(f32, i32)> {
+        match self {
+            Self::Logistic => Some(crate::kernels::LOGISTIC_OUTPUT),
+            Self::Tanh => Some(crate::kernels::TANH_OUTPUT),
+            Self::Softmax => Some(crate::kernels::SOFTMAX_OUTPUT),
+            Self::LogSoftmax => Some(crate::kernels::LOG_SOFTMAX_OUTPUT),
+            _ => None,
+        }
+    }
+}
+
+code_enum! {
+    /// The element-wise function of an [`Op::Lut`] layer (record byte 3). int8 blobs carry its
+    /// table (the code says where it came from); f32 blobs evaluate it with the layer's
+    /// parameters `[alpha, beta]` ([`Function::to_kernel`]). Version 3.
+    #[non_exhaustive]
+    Function {
+        /// GELU, exact (erf) form. Parameters unused.
+        Gelu = 0,
+        /// GELU, tanh approximation. Parameters unused.
+        GeluTanh = 1,
+        /// SiLU / swish. Parameters unused.
+        Silu = 2,
+        /// ELU; `alpha`.
+        Elu = 3,
+        /// SELU; `alpha`, `beta` = output scale.
+        Selu = 4,
+        /// HardSwish. Parameters unused.
+        HardSwish = 5,
+        /// HardSigmoid `clamp(alpha x + beta, 0, 1)`.
+        HardSigmoid = 6,
+        /// Leaky ReLU / single-slope PReLU; `alpha`.
+        LeakyRelu = 7,
+        /// Softplus. Parameters unused.
+        Softplus = 8,
+        /// Mish. Parameters unused.
+        Mish = 9,
+    }
+}
+
+impl Function {
+    /// The kernel function for the layer parameters `[alpha, beta]`.
+    pub const fn to_kernel(self, alpha: f32, beta: f32) -> crate::kernels::ElementFn {
+        use crate::kernels::ElementFn as F;
+        match self {
+            Self::Gelu => F::Gelu,
+            Self::GeluTanh => F::GeluTanh,
+            Self::Silu => F::Silu,
+            Self::Elu => F::Elu { alpha },
+            Self::Selu => F::Selu { alpha, scale: beta },
+            Self::HardSwish => F::HardSwish,
+            Self::HardSigmoid => F::HardSigmoid { alpha, beta },
+            Self::LeakyRelu => F::LeakyRelu { alpha },
+            Self::Softplus => F::Softplus,
+            Self::Mish => F::Mish,
+        }
+    }
+    /// The code and parameters `[alpha, beta]` of a kernel function (`None` for a function the
+    /// format has no code for).
+    pub const fn from_kernel(f: crate::kernels::ElementFn) -> Option<(Self, [f32; 2])> {
+        use crate::kernels::ElementFn as F;
+        Some(match f {
+            F::Gelu => (Self::Gelu, [0.0, 0.0]),
+            F::GeluTanh => (Self::GeluTanh, [0.0, 0.0]),
+            F::Silu => (Self::Silu, [0.0, 0.0]),
+            F::Elu { alpha } => (Self::Elu, [alpha, 0.0]),
+            F::Selu { alpha, scale } => (Self::Selu, [alpha, scale]),
+            F::HardSwish => (Self::HardSwish, [0.0, 0.0]),
+            F::HardSigmoid { alpha, beta } => (Self::HardSigmoid, [alpha, beta]),
+            F::LeakyRelu { alpha } => (Self::LeakyRelu, [alpha, 0.0]),
+            F::Softplus => (Self::Softplus, [0.0, 0.0]),
+            F::Mish => (Self::Mish, [0.0, 0.0]),
+        })
     }
 }
 

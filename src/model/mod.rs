@@ -12,6 +12,7 @@ mod error;
 pub mod format;
 pub mod sign;
 mod validate;
+mod validate_act;
 mod view;
 
 pub use aligned::AlignedBlob;
@@ -20,8 +21,8 @@ use crate::frame::{AxisOrder, FrameOptions, Group, InputSchema, Robust};
 pub use crc::crc32;
 pub use error::{ModelError, Section};
 pub use format::{
-    Activation, FrameMode, Op, OutputKind, PointsMode, Precision, RowsKind, FORMAT_VERSION,
-    MIN_FORMAT_VERSION,
+    Activation, FrameMode, Function, Op, OutputKind, PointsMode, Precision, RowsKind,
+    FORMAT_VERSION, MIN_FORMAT_VERSION,
 };
 pub use sign::SignatureError;
 pub use view::{LayerView, OutputRange, SchemaField, TensorInfo};

@@ -71,6 +71,9 @@ pub fn float_model(
 
 /// Runs `convert`.
 pub fn run(args: &ConvertArgs, quiet: bool) -> anyhow::Result<()> {
+    if crate::tflite::is_tflite(&args.model) {
+        return super::convert_tflite::run(args);
+    }
     let imported =
         crate::onnx::load(&args.model).with_context(|| format!("{}", args.model.display()))?;
     let mut graph = imported.graph;

@@ -7,8 +7,9 @@
 
 use anyhow::bail;
 
-use crate::blob::{Activation as BAct, BlobLayer, LayerParams, Op as BOp};
-use crate::ir::{Activation, Graph, Linear, Op, PoolKind, Shape};
+use crate::blob::{Activation as BAct, BlobLayer, Constant, LayerParams, Op as BOp};
+use crate::ir::{Activation, BinaryKind, Graph, Linear, Op, PoolKind, Shape};
+use equiframe::model::Function;
 
 /// The backbone as blob layers (f32), with the IR layer each came from.
 #[derive(Debug, Clone)]
@@ -51,7 +52,10 @@ fn fused(a: Activation) -> Option<BAct> {
             (m, n) if m == f32::NEG_INFINITY && n == f32::INFINITY => Some(BAct::None),
             _ => None,
         },
-        Activation::LeakyRelu { .. } => None,
+        Activation::LeakyRelu { .. }
+        | Activation::Sigmoid
+        | Activation::Tanh
+        | Activation::Element(_) => None,
     }
 }
 
@@ -59,6 +63,9 @@ fn fused(a: Activation) -> Option<BAct> {
 fn standalone(cx: &mut Ctx, name: &str, t: usize, a: Activation) -> usize {
     let (op, p) = match a {
         Activation::None => return t,
+        Activation::Sigmoid | Activation::Tanh | Activation::Element(_) => {
+            return cx.push(name, activation_layer(t, a))
+        }
         Activation::LeakyRelu { alpha } => (BOp::LeakyRelu, vec![alpha]),
         other => {
             let (lo, hi) = other
@@ -70,8 +77,40 @@ fn standalone(cx: &mut Ctx, name: &str, t: usize, a: Activation) -> usize {
     cx.push(name, BlobLayer::param_only(op, t, LayerParams::F32Aux(p)))
 }
 
+/// The f32 blob layer of a LOGISTIC / TANH / lookup-table activation reading tensor `t`.
+fn activation_layer(t: usize, a: Activation) -> BlobLayer {
+    match a {
+        Activation::Sigmoid => BlobLayer::param_only(BOp::Logistic, t, LayerParams::None),
+        Activation::Tanh => BlobLayer::param_only(BOp::Tanh, t, LayerParams::None),
+        Activation::Element(f) => {
+            let (code, p) = Function::from_kernel(f).unwrap_or((Function::Gelu, [0.0; 2]));
+            BlobLayer::param_only(BOp::Lut, t, LayerParams::F32Aux(p.to_vec())).with_function(code)
+        }
+        _ => BlobLayer::param_only(BOp::Clamp, t, LayerParams::F32Aux(vec![f32::MIN, f32::MAX])),
+    }
+}
+
 fn linear_layer(op: BOp, input: usize, w: &Linear) -> BlobLayer {
     BlobLayer::f32(op, input, w.weights.clone(), w.bias.clone())
+}
+
+/// Pushes `l` with activation `a` fused when the blob can, else followed by a layer of its own.
+fn with_act(cx: &mut Ctx, name: &str, l: BlobLayer, a: Activation) -> usize {
+    match fused(a) {
+        Some(f) => cx.push(name, l.with_activation(f)),
+        None => {
+            let t = cx.push(name, l);
+            standalone(cx, name, t, a)
+        }
+    }
+}
+
+fn binary_op(k: BinaryKind) -> BOp {
+    match k {
+        BinaryKind::Add => BOp::Add,
+        BinaryKind::Sub => BOp::Sub,
+        BinaryKind::Mul => BOp::Mul,
+    }
 }
 
 /// Lowers `g` (already fused with `ir::fuse_pointwise_max`).
@@ -168,6 +207,98 @@ pub fn lower(g: &Graph) -> anyhow::Result<Lowered> {
                         standalone(&mut cx, name, t, *a)
                     }
                 }
+            }
+            Op::Binary { kind, act } => {
+                let l = BlobLayer::param_only(binary_op(*kind), x, LayerParams::None)
+                    .with_input2(ins[1]);
+                with_act(&mut cx, name, l, *act)
+            }
+            Op::BinaryConst {
+                kind,
+                constant,
+                act,
+            } => {
+                let l = BlobLayer::param_only(binary_op(*kind), x, LayerParams::None)
+                    .with_constant(Constant::F32(constant.clone()));
+                with_act(&mut cx, name, l, *act)
+            }
+            Op::RowNorm {
+                first,
+                count,
+                squared,
+            } => {
+                let op = if *squared {
+                    BOp::RowSquaredNorm
+                } else {
+                    BOp::RowNorm
+                };
+                let l = BlobLayer::param_only(op, x, LayerParams::None).with_range(*first, *count);
+                cx.push(name, l)
+            }
+            Op::AvgPool1d {
+                k,
+                stride,
+                pad_begin,
+                pad_end,
+            } => {
+                if fixed.is_none() {
+                    bail!("layer '{name}' (avg_pool1d) needs a fixed number of time steps");
+                }
+                cx.push(
+                    name,
+                    BlobLayer::param_only(BOp::AvgPool1d, x, LayerParams::None)
+                        .with_conv(*k, *stride, *pad_begin, *pad_end),
+                )
+            }
+            Op::Conv1dGrouped {
+                linear: w,
+                k,
+                stride,
+                pad_begin,
+                pad_end,
+                dilation,
+                groups,
+            } => {
+                if fixed.is_none() {
+                    bail!("layer '{name}' (conv1d, kernel {k}) needs a fixed number of time steps: export the ONNX input as (B,N,C) with N fixed");
+                }
+                let l = linear_layer(BOp::Conv1d, x, w)
+                    .with_conv(*k, *stride, *pad_begin, *pad_end)
+                    .with_groups(*dilation, *groups);
+                with_act(&mut cx, name, l, w.act)
+            }
+            Op::Flatten | Op::SliceRows { .. } => {
+                if fixed.is_none() {
+                    bail!(
+                        "layer '{name}' ({}) needs a fixed number of time steps",
+                        l.op.kind()
+                    );
+                }
+                let l = match &l.op {
+                    Op::SliceRows { first, count } => {
+                        BlobLayer::param_only(BOp::SliceRows, x, LayerParams::None)
+                            .with_range(*first, *count)
+                    }
+                    _ => BlobLayer::param_only(BOp::Flatten, x, LayerParams::None),
+                };
+                cx.push(name, l)
+            }
+            Op::Softmax { beta } => cx.push(
+                name,
+                BlobLayer::param_only(BOp::Softmax, x, LayerParams::F32Aux(vec![*beta])),
+            ),
+            Op::LogSoftmax => cx.push(
+                name,
+                BlobLayer::param_only(BOp::LogSoftmax, x, LayerParams::None),
+            ),
+            Op::LayerNorm { eps, gamma, beta } => {
+                let p = std::iter::once(*eps)
+                    .chain(gamma.iter().copied())
+                    .chain(beta.iter().copied());
+                cx.push(
+                    name,
+                    BlobLayer::param_only(BOp::LayerNorm, x, LayerParams::F32Aux(p.collect())),
+                )
             }
             Op::Concat => {
                 let mut t = x;

@@ -264,6 +264,9 @@ pub fn text(i: &Info) -> String {
 
 /// Runs `inspect`.
 pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
+    if crate::tflite::is_tflite(&args.model) {
+        return crate::tflite::inspect::run(&args.model, args.json);
+    }
     let buf = load_blob(&args.model)?;
     let m = Model::from_bytes(buf.as_bytes()).map_err(|e| anyhow!("{e}"))?;
     let i = info(&m);

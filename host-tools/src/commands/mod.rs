@@ -5,6 +5,7 @@ pub mod bench_onnx;
 pub mod convert;
 pub mod convert_lower;
 pub mod convert_spec;
+pub mod convert_tflite;
 pub mod demo;
 pub mod frames;
 pub mod frames_core;

@@ -10,9 +10,10 @@ use super::print_stdout;
 use super::samples::{self, Expect, Samples};
 use crate::blob::AlignedBuf;
 use crate::cli::{BackendArg, RunArgs};
-use crate::npy::NpyArray;
+use crate::npy::{Dtype, NpyArray};
 use equiframe::batch::{Backend, Batch, BatchError, Threads};
-use equiframe::model::{Model, PointsMode};
+use equiframe::model::{FrameMode, Model, PointsMode, Precision};
+use equiframe::quant::{dequantize, quantize_f32};
 
 /// Reads and validates a blob file (kept aligned in memory).
 pub fn load_blob(path: &Path) -> anyhow::Result<AlignedBuf> {
@@ -107,6 +108,71 @@ pub fn run_backend(
     Ok(out)
 }
 
+/// int8 input (B,N,C) or (N,C): the backbone's already quantized input tensor, as TFLite
+/// Micro takes it. Each value is dequantized with the blob's input quantization; the engine's
+/// own quantization maps it back to the same integer exactly (|q - zp| <= 255, so the f32
+/// round trip is far from a rounding boundary).
+fn int8_samples(model: &Model<'_>, arr: NpyArray, path: &Path) -> anyhow::Result<Samples> {
+    let p = path.display();
+    if model.precision() != Precision::Int8 {
+        bail!("--input {p}: int8 input needs an int8 model blob; this one is f32");
+    }
+    if model.frame_mode() != FrameMode::None {
+        bail!("--input {p}: int8 input is the backbone's quantized tensor, but this blob averages over frames (--frames); give float32 raw inputs");
+    }
+    let e = expect(model);
+    let (batch, points, channels) = match arr.shape[..] {
+        [n, c] => (1, n, c),
+        [b, n, c] => (b, n, c),
+        _ => bail!(
+            "--input {p}: shape {:?} given, expected (B,N,{})",
+            arr.shape,
+            e.channels
+        ),
+    };
+    let bad_n = match e.fixed {
+        Some(f) => points != f,
+        None => points == 0 || points > e.max,
+    };
+    if channels != e.channels || bad_n || batch == 0 {
+        bail!(
+            "--input {p}: shape {:?} given, expected (B,{},{})",
+            arr.shape,
+            e.fixed.map_or_else(|| "N".to_string(), |n| n.to_string()),
+            e.channels
+        );
+    }
+    let (scale, zp) = model.input_quant();
+    let data = arr
+        .to_f32()
+        .into_iter()
+        .map(|q| dequantize(q as i8, scale, zp))
+        .collect();
+    Ok(Samples {
+        batch,
+        points,
+        channels,
+        data,
+    })
+}
+
+/// The int8 output tensor behind dequantized outputs of a model without frames (checked to
+/// lie exactly on the output's int8 grid).
+fn int8_outputs(model: &Model<'_>, y: &[f32]) -> anyhow::Result<Vec<i8>> {
+    let (scale, zp) = model.output_quant();
+    let inv = 1.0 / scale;
+    y.iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let q = quantize_f32(v, inv, zp);
+            if dequantize(q, scale, zp).to_bits() != v.to_bits() {
+                bail!("output {i} = {v} is not an int8 value of the output quantization");
+            }
+            Ok(q)
+        })
+        .collect()
+}
+
 /// Runs `run`.
 pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<()> {
     if args.threads == Some(0) {
@@ -114,14 +180,25 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<()> {
     }
     let buf = load_blob(&args.model)?;
     let model = Model::from_bytes(buf.as_bytes()).map_err(|e| anyhow!("{e}"))?;
-    let x = samples::read(&args.input, "--input", expect(&model))?;
+    let arr =
+        NpyArray::read(&args.input).with_context(|| format!("--input {}", args.input.display()))?;
+    let int8 = arr.dtype() == Dtype::I8;
+    let x = if int8 {
+        int8_samples(&model, arr, &args.input)?
+    } else {
+        samples::read(&args.input, "--input", expect(&model))?
+    };
+    let k = model.output_len();
     let y = match args.backend {
         BackendArg::Scalar => run_batch(&model, &x, args.threads, quiet)?,
         other => run_backend(model, batch_backend(other), &x, args.threads, quiet)?,
     };
-    let k = model.output_len();
-    NpyArray::from_f32(vec![x.batch, k], y)
-        .map_err(|e| anyhow!("{e}"))?
+    let out = if int8 {
+        NpyArray::from_i8(vec![x.batch, k], int8_outputs(&model, &y)?)
+    } else {
+        NpyArray::from_f32(vec![x.batch, k], y)
+    };
+    out.map_err(|e| anyhow!("{e}"))?
         .write(&args.output)
         .with_context(|| format!("writing {}", args.output.display()))?;
     print_stdout(&format!(

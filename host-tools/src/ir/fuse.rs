@@ -2,8 +2,8 @@
 
 use super::{Graph, Op, PoolKind};
 
-/// Fuses every pointwise layer whose only reader is a max pool over points into one
-/// [`Op::PointwiseMax`] layer, so the `(N, cout)` intermediate never exists (O(cout) RAM).
+/// Fuses every pointwise layer whose only reader is a max pool over points (and whose
+/// activation commutes with the max) into one [`Op::PointwiseMax`] layer, so the `(N, cout)` intermediate never exists (O(cout) RAM).
 /// Returns how many layers were fused. Leaves the graph's results unchanged.
 pub fn fuse_pointwise_max(g: &mut Graph) -> usize {
     let mut fused = 0;
@@ -17,7 +17,7 @@ pub fn fuse_pointwise_max(g: &mut Graph) -> usize {
             .filter(|(_, l)| l.inputs.contains(&mid))
             .map(|(j, _)| j)
             .collect();
-        let fusable = matches!(g.layers[i].op, Op::Pointwise(_))
+        let fusable = matches!(&g.layers[i].op, Op::Pointwise(w) if w.act.commutes_with_max())
             && mid != g.output
             && readers.len() == 1
             && matches!(g.layers[readers[0]].op, Op::GlobalPool(PoolKind::Max));

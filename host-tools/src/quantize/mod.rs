@@ -14,6 +14,7 @@
 //!    per-frame output error on the calibration set (times `sqrt(dim)` for geometric outputs,
 //!    whose components mix under the frame rotation), plus two output steps.
 
+pub mod act;
 pub mod frames;
 pub mod params;
 /// Every tensor of one backbone pass, bit-identical to the engine (the core's `engine::trace`).
@@ -254,8 +255,11 @@ pub fn quantize(
         .map(|s| params::quant_of_range(s.lo, s.hi))
         .collect();
     for (i, l) in fmodel.layers.iter().enumerate() {
-        if matches!(l.op, Op::MaxPool | Op::MaxPool1d | Op::Clamp) {
+        if l.op.keeps_quant() {
             tq[i + 1] = tq[l.input];
+        }
+        if let Some(q) = act::fixed_output_quant(l.op) {
+            tq[i + 1] = q;
         }
     }
     let mut qm = fmodel.clone();
