@@ -79,6 +79,14 @@ qemu_run m4f/dsp thumbv7em-none-eabihf dsp
 # Attitude estimator + learned gravity model on a generated recording: bit-exact with the
 # host (tests/attitude_firmware.rs), instructions per filter update and per network run.
 qemu_run m4f/attitude thumbv7em-none-eabihf attitude
+qemu_run m4f/signed thumbv7em-none-eabihf signed
+qemu_run m0plus/signed thumbv6m-none-eabi signed
+
+echo "[${SECONDS}s] == panic-never link check (nopanic/check.sh)"
+bash "$FW/nopanic/check.sh" --report >"$LOG/nopanic.log" 2>&1
+grep -vE '^(PASS|FAIL) ' "$LOG/nopanic.log" | sed 's/^/  /'
+while read -r name; do pass "$name"; done < <(grep '^PASS ' "$LOG/nopanic.log" | cut -c6-)
+while read -r name; do fail "$name"; done < <(grep '^FAIL ' "$LOG/nopanic.log" | cut -c6-)
 
 echo "[${SECONDS}s] == IMU driver (host, embedded-hal-mock)"
 if (cd "$FW/imu-driver" && cargo test --quiet) >"$LOG/imu-driver.log" 2>&1; then

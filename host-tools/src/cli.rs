@@ -47,6 +47,46 @@ pub enum Command {
     /// Estimate orientation from IMU samples: Kalman filter on SO(3) fused with a learned
     /// gravity direction.
     Attitude(AttitudeArgs),
+    /// Make an Ed25519 key pair for signing model blobs (KEY secret, KEY.pub public).
+    Keygen(KeygenArgs),
+    /// Sign a model blob: append an Ed25519 signature trailer checked by
+    /// `Model::from_bytes_signed`.
+    Sign(SignArgs),
+}
+
+/// Arguments of `keygen`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  equiframe keygen fleet.key          # writes fleet.key (32-byte seed) and fleet.key.pub
+  equiframe sign model.eqf --key fleet.key
+
+Firmware embeds the 32 bytes of KEY.pub and loads blobs with Model::from_bytes_signed,
+which refuses unsigned, altered or foreign-signed blobs (docs/FORMAT.md, \"Signature trailer\").")]
+pub struct KeygenArgs {
+    /// Where to write the secret key (32 bytes, owner-only); the public key goes to OUTPUT.pub.
+    pub output: PathBuf,
+    /// Replace existing key files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Arguments of `sign`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  equiframe sign model.eqf --key fleet.key              # in place
+  equiframe sign model.eqf --key fleet.key -o signed.eqf
+
+An existing signature trailer is replaced. The blob is validated before it is signed, and the
+signed file is verified with the public key before it is written.")]
+pub struct SignArgs {
+    /// The `.eqf` blob to sign.
+    pub model: PathBuf,
+    /// Secret key file written by `equiframe keygen`.
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// Where to write the signed blob (default: replace MODEL).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
 }
 
 /// A frame group on the command line.
@@ -176,6 +216,10 @@ pub struct ConvertArgs {
     /// (default: the model's fixed N, else the calibration set's N, else 1024).
     #[arg(long)]
     pub max_points: Option<usize>,
+    /// Sign the blob with this secret key (from `equiframe keygen`): an Ed25519 trailer that
+    /// `Model::from_bytes_signed` checks.
+    #[arg(long, value_name = "KEY")]
+    pub sign: Option<PathBuf>,
 }
 
 /// Arguments of `inspect`.

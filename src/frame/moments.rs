@@ -100,7 +100,8 @@ fn sums_rows<const D: usize, const C: usize>(rows: &[[f32; C]], shift: Vec3) -> 
                 }
             }
         }
-        for (l, row) in rest.iter().enumerate() {
+        // `take(LANES)`: the remainder is shorter anyway; stated so the bound is visible.
+        for (l, row) in rest.iter().enumerate().take(LANES) {
             let dx = row[0] - shift[0];
             let dy = row[1] - shift[1];
             s[0][l] += dx;

@@ -261,7 +261,12 @@ impl InputSchema {
                 given: out.len(),
             });
         }
-        out.copy_from_slice(sample);
+        if c == 0 {
+            return Ok(());
+        }
+        for (o, s) in out.iter_mut().zip(sample) {
+            *o = *s;
+        }
         let d = self.dim();
         for row in out.chunks_exact_mut(c) {
             for f in self.fields() {
@@ -270,14 +275,18 @@ impl InputSchema {
                     continue;
                 };
                 let mut x = [0.0f32; 3];
-                x[..d].copy_from_slice(v);
+                for (xi, vi) in x.iter_mut().zip(v.iter()) {
+                    *xi = *vi;
+                }
                 let y = match f.kind {
                     FieldKind::Position => frame.to_frame_position(x),
                     FieldKind::Vector => frame.to_frame_vector(x),
                     FieldKind::Axial => frame.to_frame_axial(x),
                     FieldKind::Scalar => continue,
                 };
-                v.copy_from_slice(&y[..d]);
+                for (vi, yi) in v.iter_mut().zip(y) {
+                    *vi = yi;
+                }
             }
         }
         Ok(())

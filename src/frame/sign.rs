@@ -40,10 +40,13 @@ fn axis_sign(
     e: Vec3,
 ) -> Option<f32> {
     let (mut m3, mut a3, mut m5, mut a5) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
+    if channels == 0 {
+        return None;
+    }
     for row in sample.chunks_exact(channels) {
         let mut x = [0.0f32; 3];
-        for (k, v) in x.iter_mut().enumerate().take(dim) {
-            *v = row.get(offset + k).copied().unwrap_or(0.0) - origin[k];
+        for ((k, v), o) in x.iter_mut().enumerate().zip(origin).take(dim) {
+            *v = row.get(offset + k).copied().unwrap_or(0.0) - o;
         }
         let y = dot(e, x);
         let y3 = y * y * y;

@@ -10,6 +10,7 @@ mod bytes;
 mod crc;
 mod error;
 pub mod format;
+pub mod sign;
 mod validate;
 mod validate_act;
 mod view;
@@ -23,6 +24,7 @@ pub use format::{
     Activation, FrameMode, Function, Op, OutputKind, PointsMode, Precision, RowsKind,
     FORMAT_VERSION, MIN_FORMAT_VERSION,
 };
+pub use sign::SignatureError;
 pub use view::{LayerView, OutputRange, SchemaField, TensorInfo};
 
 /// The decoded fixed header (validated).

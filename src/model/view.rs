@@ -248,11 +248,11 @@ impl<'a> Model<'a> {
                 view.weights_f32 = bytemuck::try_cast_slice(w).unwrap_or(&[]);
             }
             Precision::Int8 => {
-                view.weights_i8 = bytemuck::cast_slice(w);
+                view.weights_i8 = bytemuck::try_cast_slice(w).unwrap_or(&[]);
                 let params: &'a [i32] = bytemuck::try_cast_slice(p).unwrap_or(&[]);
                 let c = params.len() / 3;
-                let (bias, rest) = params.split_at(c);
-                let (mult, shift) = rest.split_at(c);
+                let (bias, rest) = params.split_at_checked(c).unwrap_or((&[], &[]));
+                let (mult, shift) = rest.split_at_checked(c).unwrap_or((&[], &[]));
                 view.bias_i32 = bias;
                 view.multiplier = mult;
                 view.shift = shift;

@@ -1,7 +1,7 @@
 //! Fuzz bodies shared by the cargo-fuzz targets in `fuzz/` and the plain mutation tests in
 //! `host-tools/tests/blob_fuzz.rs` (which run in normal CI without nightly).
 
-use super::AlignedBuf;
+use super::{AlignedBuf, AxisOrder, Group, Robust, FORMAT_VERSION};
 use equiframe::model::Model;
 
 /// Reads arbitrary bytes as a blob; on success touches every accessor. Must never panic.
@@ -76,4 +76,102 @@ pub fn engine_run(data: &[u8]) -> bool {
         .is_err();
     assert!(refused, "an arena one byte short was accepted");
     ok
+}
+
+/// Shortest byte string [`restamped`] turns into something past the preamble checks.
+const PREAMBLE: usize = 16;
+
+/// Copies `data` and makes its preamble self-consistent (magic, a supported version, the
+/// header length, `total_len`, CRC-32) so every mutation reaches the checks behind the
+/// checksum. The version byte is kept when it is a supported one, so both format versions are
+/// explored.
+pub fn restamped(data: &[u8]) -> Vec<u8> {
+    let mut bytes = data.to_vec();
+    if bytes.len() >= PREAMBLE {
+        bytes[0..4].copy_from_slice(b"EQF\0");
+        let v = u16::from_le_bytes([bytes[4], bytes[5]]);
+        let v = if (equiframe::model::MIN_FORMAT_VERSION..=FORMAT_VERSION).contains(&v) {
+            v
+        } else {
+            FORMAT_VERSION
+        };
+        bytes[4..6].copy_from_slice(&v.to_le_bytes());
+        bytes[6..8].copy_from_slice(&128u16.to_le_bytes());
+        fix_crc(&mut bytes);
+    }
+    bytes
+}
+
+/// [`model_from_bytes`] after [`restamped`]: the validator behind the checksum.
+pub fn validate_restamped(data: &[u8]) -> bool {
+    model_from_bytes(&restamped(data))
+}
+
+/// [`engine_run`] after [`restamped`]: the engine on every blob the validator accepts.
+pub fn engine_restamped(data: &[u8]) -> bool {
+    engine_run(&restamped(data))
+}
+
+/// The frame computation on arbitrary f32 rows. Byte 0 picks the group, byte 1 the axis order
+/// and robust mode, byte 2 the channel count (1..=8); the rest is read as little-endian f32
+/// rows (any bit pattern: NaN, Inf, subnormals). Computes the frame set, the canonical frame
+/// and the canonicalized sample in every frame; every call must return (an error is fine).
+/// Returns whether a frame set was computed.
+pub fn frames(data: &[u8]) -> bool {
+    use equiframe::frame::{FrameOptions, InputSchema};
+    let [g, o, c, rest @ ..] = data else {
+        return false;
+    };
+    let group = match g % 4 {
+        0 => Group::O3,
+        1 => Group::SO3,
+        2 => Group::O2,
+        _ => Group::SO2,
+    };
+    let dim = group.dim();
+    let channels = dim + usize::from(c % 6);
+    let Ok(schema) = InputSchema::points(dim, channels) else {
+        return false;
+    };
+    let floats: Vec<f32> = rest
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    let rows = floats.len() / channels;
+    let sample = &floats[..rows * channels];
+    let mut opts = FrameOptions::with_group(group);
+    if o & 1 == 1 {
+        opts.order = AxisOrder::Ascending;
+    }
+    if o & 2 == 2 {
+        opts.robust = Robust::Average;
+    }
+    if o & 4 == 4 {
+        opts.degenerate_gap = f32::from(o >> 3) / 8.0;
+    }
+    let _ = schema.canonical_frame(sample, &opts);
+    let Ok(set) = schema.frame_set(sample, &opts) else {
+        return false;
+    };
+    let mut out = vec![0.0f32; sample.len()];
+    for f in set.frames() {
+        let _ = schema.canonicalize(f, sample, &mut out);
+    }
+    core::hint::black_box(&out);
+    true
+}
+
+/// The `.npy` reader on arbitrary bytes; on success converts to f32. Returns whether the bytes
+/// parsed.
+pub fn npy(data: &[u8]) -> bool {
+    let Ok(a) = crate::npy::NpyArray::parse(data) else {
+        return false;
+    };
+    core::hint::black_box(a.to_f32());
+    true
+}
+
+/// The ONNX importer on arbitrary bytes. Returns whether the bytes imported.
+pub fn onnx(data: &[u8]) -> bool {
+    crate::onnx::from_bytes(data).is_ok()
 }

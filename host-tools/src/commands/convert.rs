@@ -157,7 +157,10 @@ pub fn run(args: &ConvertArgs, quiet: bool) -> anyhow::Result<()> {
         }
         (PrecisionArg::Int8, None) => unreachable!("checked above"),
     };
-    let bytes = blob::write(&model).map_err(|e| anyhow::anyhow!("writing the blob: {e}"))?;
+    let mut bytes = blob::write(&model).map_err(|e| anyhow::anyhow!("writing the blob: {e}"))?;
+    if let Some(key) = &args.sign {
+        bytes = super::sign::sign_blob(&bytes, &super::sign::read_secret_key(key)?)?;
+    }
     std::fs::write(&args.output, &bytes)
         .with_context(|| format!("writing {}", args.output.display()))?;
     let lay = blob::layout(&model).map_err(|e| anyhow::anyhow!("{e}"))?;

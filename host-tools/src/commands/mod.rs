@@ -11,8 +11,10 @@ pub mod demo;
 pub mod frames;
 pub mod frames_core;
 pub mod inspect;
+pub mod keygen;
 pub mod run;
 pub mod samples;
+pub mod sign;
 pub mod verify;
 
 use crate::cli::{Cli, Command};
@@ -29,6 +31,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(args) => bench::run(&args, quiet),
         Command::Demo(args) => demo::run(&args),
         Command::Attitude(args) => attitude::run(&args, quiet),
+        Command::Keygen(args) => keygen::run(&args),
+        Command::Sign(args) => sign::run(&args),
     }
 }
 

@@ -84,7 +84,11 @@ impl Tensor {
             .iter()
             .map(|&d| usize::try_from(d).map_err(|_| bad(format!("negative dimension {d}"))))
             .collect::<Result<Vec<_>, _>>()?;
-        let count: usize = dims.iter().product();
+        let count = dims
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .filter(|&c| c.checked_mul(8).is_some())
+            .ok_or_else(|| bad(format!("dims {dims:?} hold more elements than memory can")))?;
         let raw = t.raw_data.as_deref();
         let chunks = |size: usize| -> Result<Vec<&[u8]>, OnnxError> {
             let raw = raw.unwrap_or_default();
