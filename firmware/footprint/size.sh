@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Footprint table: builds the footprint firmwares (Cortex-M4F, opt-level "s", LTO, panic=abort)
-# with the engine (`Model::run`) and with the lean runner (feature `lean`), runs each under QEMU
+# with the engine (`Model::run`) as the core links it by default (`engine`: feature `all`), with
+# the engine linking only what the model uses (`linked`: features `sine-model` /
+# `pointnet-model`, see `equiframe::model::linked`) and with the lean runner (feature `lean`),
+# runs each under QEMU
 # (it must exit 0), and prints llvm-size's text / data / bss with text split into the embedded
 # model blob (weights, biases, requantization tables, header) and the runtime code, plus the
 # stack high-water mark of validating and running the model (a second build with feature
@@ -22,19 +25,26 @@ build() { # build VARIANT FEATURES
         echo "FAIL footprint/$1 build"; tail -n 20 target/size/build-$1.log; status=1; return 1
     fi
 }
-for runner in engine lean; do
-    feat=""; [ "$runner" = lean ] && feat=lean
-    build "$runner-stack" "stack${feat:+,$feat}" || continue
+# Features of one row: feats BIN RUNNER
+feats() {
+    case $2 in
+        engine) echo all ;;
+        lean) echo all,lean ;;
+        linked) [ "$1" = sine ] && echo sine-model || echo pointnet-model ;;
+    esac
+}
+for runner in engine linked lean; do
     for bin in sine fa_pointnet; do
+        f=$(feats "$bin" "$runner")
+        build "$runner-$bin-stack" "stack,$f" || continue
         STACK[$bin-$runner]=$(EQF_QEMU_TIMEOUT=30 bash ../qemu/run.sh "target/$target/release/$bin" 2>/dev/null \
             | sed -n 's/^stack *//p')
     done
 done
 printf '%-12s %-7s %8s %6s %7s %8s %9s %7s\n' firmware runner text data bss "model" "runtime" stack
-for runner in engine lean; do
-    feat=""; [ "$runner" = lean ] && feat=lean
-    build "$runner" "$feat" || continue
+for runner in engine linked lean; do
     for bin in sine fa_pointnet; do
+        build "$runner-$bin" "$(feats "$bin" "$runner")" || continue
         elf=target/size/$bin-$runner.elf
         cp "target/$target/release/$bin" "$elf"
         if ! EQF_QEMU_TIMEOUT=30 bash ../qemu/run.sh "$elf" >/dev/null 2>&1; then

@@ -10,6 +10,7 @@ mod bytes;
 mod crc;
 mod error;
 pub mod format;
+pub mod linked;
 mod validate;
 mod validate_act;
 mod view;

@@ -58,6 +58,13 @@ pub(super) fn validate(bytes: &[u8]) -> R<Model<'_>> {
         return Err(ModelError::BadCrc { expected, found });
     }
     let header = decode_header(blob)?;
+    {
+        use super::linked::{frame_mode, precision, require, robust};
+        let h = &header;
+        require(precision(h.precision), "precision", h.precision.code())?;
+        require(frame_mode(h.mode), "frame_mode", h.mode.code())?;
+        require(robust(h.robust), "robust", h.robust as u8)?;
+    }
     let schema = decode_schema(blob, &header)?;
     let model = Model {
         header,
@@ -362,6 +369,7 @@ fn check_outputs(m: &Model<'_>) -> R<()> {
         let off = index * OUTPUT_RECORD_LEN;
         let rec = m.outputs.get(off..off + OUTPUT_RECORD_LEN).unwrap_or(&[]);
         let kind: OutputKind = code(rec, 0, "output_kind")?;
+        super::linked::require(super::linked::output(kind), "output_kind", kind.code())?;
         let start = usize::from(u16_at(rec, 2));
         let len = usize::from(u16_at(rec, 4));
         let reserved_ok = u8_at(rec, 1) == 0 && u16_at(rec, 6) == 0;
@@ -397,6 +405,7 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
             .get(li * LAYER_RECORD_LEN..(li + 1) * LAYER_RECORD_LEN)
             .unwrap_or(&[]);
         let op: Op = code(rec, 0, "op")?;
+        super::linked::require(super::linked::op(op), "op", op.code())?;
         let act: Activation = code(rec, 1, "activation")?;
         let field = |field: &'static str, value: i32| ModelError::BadLayerField {
             layer: li,
