@@ -15,7 +15,8 @@
 //! [`op`].
 
 use super::error::ModelError;
-use super::format::{FrameMode, Op, OutputKind, Precision};
+use super::format::{FrameMode, Op, OutputKind, Precision, LAYER_RECORD_LEN, OUTPUT_RECORD_LEN};
+use super::Model;
 use crate::frame::Robust;
 
 /// This build links the kernels of `op`.
@@ -81,7 +82,31 @@ pub const fn output(k: OutputKind) -> bool {
     }
 }
 
-/// Rejects what this build does not link (called by the validator on the decoded codes).
+/// Rejects a decoded blob that needs what this build does not link: its precision, frame mode,
+/// robust mode, every layer's op and every output range's kind (also for
+/// [`Model::from_build_checked`], whose blob was validated by a build with other features).
+pub(super) fn check(m: &Model<'_>) -> Result<(), ModelError> {
+    let h = &m.header;
+    require(precision(h.precision), "precision", h.precision.code())?;
+    require(frame_mode(h.mode), "frame_mode", h.mode.code())?;
+    require(robust(h.robust), "robust", h.robust as u8)?;
+    for rec in m.layers.chunks_exact(LAYER_RECORD_LEN) {
+        let code = rec.first().copied().unwrap_or(u8::MAX);
+        let o = Op::try_from(code).map_err(|value| ModelError::BadCode { field: "op", value })?;
+        require(op(o), "op", code)?;
+    }
+    for rec in m.outputs.chunks_exact(OUTPUT_RECORD_LEN) {
+        let code = rec.first().copied().unwrap_or(u8::MAX);
+        let k = OutputKind::try_from(code).map_err(|value| ModelError::BadCode {
+            field: "output_kind",
+            value,
+        })?;
+        require(output(k), "output_kind", code)?;
+    }
+    Ok(())
+}
+
+/// `Ok` when `ok`, else [`ModelError::NotLinked`].
 pub(super) fn require(ok: bool, what: &'static str, code: u8) -> Result<(), ModelError> {
     if ok {
         Ok(())
