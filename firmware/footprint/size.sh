@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Footprint table: builds the footprint firmwares (Cortex-M4F, opt-level "s", LTO, panic=abort)
-# with the engine (`Model::run`) and with the lean runner (feature `lean`), runs each under QEMU
+# with the engine (`Model::run`) as the core links it by default (`engine`: feature `all`), with
+# the engine linking only what the model uses (`linked`: features `sine-model` /
+# `pointnet-model`, see `equiframe::model::linked`), the same with the blob validated during
+# the build instead of at run time (`checked`: feature `build-checked`,
+# `Model::from_build_checked`) and with the lean runner (feature `lean`),
+# runs each under QEMU
 # (it must exit 0), and prints llvm-size's text / data / bss with text split into the embedded
 # model blob (weights, biases, requantization tables, header) and the runtime code, plus the
-# stack high-water mark of validating and running the model (a second build with feature
-# `stack`, which paints the stack and prints what the run used).
+# stack high-water mark of validating and running the model and the instructions of each
+# (QEMU -icount; a second build with feature `stack`, which paints the stack, meters both
+# steps with SysTick and prints them), and the flash over a bare firmware (`bin/bare.rs`).
 # Usage: bash firmware/footprint/size.sh   (prints "FAIL ..." lines and exits 1 on a failure)
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -14,7 +20,7 @@ SIZE=$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/b
 target=thumbv7em-none-eabihf
 status=0
 declare -A BLOB=([sine]=../qemu/data/sine.eqf [fa_pointnet]=../qemu/data/fa_pointnet.eqf)
-declare -A STACK
+declare -A STACK LOADI RUNI
 mkdir -p target/size
 # One target directory for every variant: only this crate is rebuilt between them.
 build() { # build VARIANT FEATURES
@@ -22,19 +28,37 @@ build() { # build VARIANT FEATURES
         echo "FAIL footprint/$1 build"; tail -n 20 target/size/build-$1.log; status=1; return 1
     fi
 }
-for runner in engine lean; do
-    feat=""; [ "$runner" = lean ] && feat=lean
-    build "$runner-stack" "stack${feat:+,$feat}" || continue
+# Features of one row: feats BIN RUNNER
+feats() {
+    case $2 in
+        engine) echo all ;;
+        lean) echo all,lean ;;
+        linked) [ "$1" = sine ] && echo sine-model || echo pointnet-model ;;
+        checked) [ "$1" = sine ] && echo sine-model,build-checked || echo pointnet-model,build-checked ;;
+    esac
+}
+for runner in engine linked checked lean; do
     for bin in sine fa_pointnet; do
-        STACK[$bin-$runner]=$(EQF_QEMU_TIMEOUT=30 bash ../qemu/run.sh "target/$target/release/$bin" 2>/dev/null \
-            | sed -n 's/^stack *//p')
+        f=$(feats "$bin" "$runner")
+        build "$runner-$bin-stack" "stack,$f" || continue
+        log=target/size/$runner-$bin-stack.out
+        EQF_QEMU_TIMEOUT=60 bash ../qemu/run.sh "target/$target/release/$bin" >"$log" 2>/dev/null
+        STACK[$bin-$runner]=$(sed -n 's/^stack *//p' "$log")
+        LOADI[$bin-$runner]=$(sed -n 's/^load *//p' "$log")
+        RUNI[$bin-$runner]=$(sed -n 's/^run *//p' "$log")
     done
 done
-printf '%-12s %-7s %8s %6s %7s %8s %9s %7s\n' firmware runner text data bss "model" "runtime" stack
-for runner in engine lean; do
-    feat=""; [ "$runner" = lean ] && feat=lean
-    build "$runner" "$feat" || continue
+# The bare firmware (runtime crates, vector table, panic handler; no model): the baseline of the
+# "over bare" column.
+build bare all || exit 1
+cp "target/$target/release/bare" target/size/bare.elf
+read -r bare _ < <("$SIZE" target/size/bare.elf | tail -n 1)
+echo "bare firmware: text $bare"
+printf '%-12s %-7s %8s %6s %7s %8s %9s %9s %7s %9s %10s\n' firmware runner text data bss "model" "runtime" \
+    "over-bare" stack "load-ins" "run-ins"
+for runner in engine linked checked lean; do
     for bin in sine fa_pointnet; do
+        build "$runner-$bin" "$(feats "$bin" "$runner")" || continue
         elf=target/size/$bin-$runner.elf
         cp "target/$target/release/$bin" "$elf"
         if ! EQF_QEMU_TIMEOUT=30 bash ../qemu/run.sh "$elf" >/dev/null 2>&1; then
@@ -42,8 +66,9 @@ for runner in engine lean; do
         fi
         read -r text data bss _ < <("$SIZE" "$elf" | tail -n 1)
         blob=$(stat -c %s "${BLOB[$bin]}")
-        printf '%-12s %-7s %8d %6d %7d %8d %9d %7s\n' "$bin" "$runner" "$text" "$data" "$bss" "$blob" \
-            $((text - blob)) "${STACK[$bin-$runner]:-?}"
+        printf '%-12s %-7s %8d %6d %7d %8d %9d %9d %7s %9s %10s\n' "$bin" "$runner" "$text" "$data" "$bss" \
+            "$blob" $((text - blob)) $((text + data - bare)) "${STACK[$bin-$runner]:-?}" \
+            "${LOADI[$bin-$runner]:-?}" "${RUNI[$bin-$runner]:-?}"
     done
 done
 exit $status

@@ -4,7 +4,7 @@
 use crate::frame::Frame;
 use crate::geom::mat_mul;
 use crate::lie::{so2_project, so3_project, So3};
-use crate::model::{format::accumulator_len, Model, OutputKind};
+use crate::model::{format::accumulator_len, linked, Model, OutputKind};
 
 /// Accumulates `weight * map(frame, y)` into `acc`; `y(i)` reads output channel `i`.
 pub(crate) fn accumulate(
@@ -48,6 +48,8 @@ fn map_back(frame: &Frame, kind: OutputKind, dim: usize, v: &[f32; 9]) -> [f32; 
     };
     match kind {
         OutputKind::Invariant => out = *v,
+        // Kinds this build leaves out (the validator rejects them).
+        k if !linked::output(k) => {}
         OutputKind::Vector => put(&mut out, frame.from_frame_vector(y3)),
         OutputKind::Point => put(&mut out, frame.from_frame_position(y3)),
         OutputKind::Axial if dim == 3 => put(&mut out, frame.from_frame_axial(y3)),
@@ -90,6 +92,7 @@ pub(crate) fn finish(model: &Model<'_>, acc: &[f32], output: &mut [f32]) {
         };
         a += alen;
         match (r.kind, model.dim()) {
+            (k, _) if !linked::output(k) => {}
             (OutputKind::Rotation, 2) => {
                 let g = |i: usize| src.get(i).copied().unwrap_or(0.0);
                 let p = so2_project(&[[g(0), g(1)], [g(2), g(3)]]).matrix();

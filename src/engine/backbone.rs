@@ -13,6 +13,7 @@ use crate::kernels::{
     Pool1dDims, QParams, Requant, ADD_LEFT_SHIFT,
 };
 use crate::model::format::element_bytes;
+use crate::model::linked;
 use crate::model::{LayerView, Model, Op, Precision, TensorInfo};
 use core::ops::Range;
 
@@ -140,6 +141,9 @@ pub(crate) fn binary_i8(
     x2: &[u8],
     y: &mut [u8],
 ) {
+    if !linked::op(l.op) {
+        return;
+    }
     let (a, b): (&[i8], &[i8]) = (bytemuck::cast_slice(x), bytemuck::cast_slice(x2));
     let y: &mut [i8] = bytemuck::cast_slice_mut(y);
     let ((m1, s1), (m2, s2)) = (pair(l, 0), pair(l, 1));
@@ -186,6 +190,9 @@ pub(crate) fn binary_f32(
     x2: &[u8],
     y: &mut [u8],
 ) -> Option<()> {
+    if !linked::op(l.op) || !linked::precision(Precision::F32) {
+        return None;
+    }
     let a: &[f32] = bytemuck::try_cast_slice(x).ok()?;
     let b: &[f32] = bytemuck::try_cast_slice(x2).ok()?;
     let y: &mut [f32] = bytemuck::try_cast_slice_mut(y).ok()?;
@@ -268,6 +275,9 @@ pub(crate) fn layer_i8(
     x: &[u8],
     y: &mut [u8],
 ) {
+    if !linked::op(l.op) {
+        return;
+    }
     let x: &[i8] = bytemuck::cast_slice(x);
     let y: &mut [i8] = bytemuck::cast_slice_mut(y);
     let q = qparams(l, zp_out);
@@ -361,6 +371,9 @@ pub(crate) fn qparams<'a>(l: &LayerView<'a>, zp_out: i32) -> QParams<'a> {
 
 /// One single-input f32 layer with the scalar kernels; `None` when a tensor is misaligned.
 pub(crate) fn layer_f32(l: &LayerView<'_>, d: Dims, x: &[u8], y: &mut [u8]) -> Option<()> {
+    if !linked::op(l.op) || !linked::precision(Precision::F32) {
+        return None;
+    }
     let x: &[f32] = bytemuck::try_cast_slice(x).ok()?;
     let y: &mut [f32] = bytemuck::try_cast_slice_mut(y).ok()?;
     let p = FParams::new(l.bias_f32, l.activation.to_quant());

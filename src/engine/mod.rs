@@ -69,7 +69,7 @@ pub use error::RunError;
 
 use crate::frame::set::SetView;
 use crate::frame::{Frame, FrameError, FrameSet, Group, Moments, Robust, MAX_FRAMES};
-use crate::model::{FrameMode, Model, PointsMode, Precision};
+use crate::model::{linked, FrameMode, Model, PointsMode, Precision};
 use crate::quant::{dequantize, quantize_f32};
 
 /// What one [`run`] did and how trustworthy its frames were.
@@ -183,7 +183,7 @@ fn single_frame(
 ) -> Result<Option<Frame>, RunError> {
     match model.frame_mode() {
         FrameMode::None => Ok(Some(Frame::IDENTITY)),
-        FrameMode::Canonical => {
+        FrameMode::Canonical if linked::frame_mode(FrameMode::Canonical) => {
             match model
                 .schema()
                 .canonical_frame(input, &model.frame_options())
@@ -199,7 +199,8 @@ fn single_frame(
                 Err(e) => Err(e.into()),
             }
         }
-        FrameMode::Average => Ok(None),
+        // Average (and a canonical mode this build leaves out, which the validator rejects).
+        _ => Ok(None),
     }
 }
 
@@ -256,7 +257,7 @@ fn write_input(
 ) -> Result<(), RunError> {
     let schema = model.schema();
     match model.precision() {
-        Precision::F32 => {
+        Precision::F32 if linked::precision(Precision::F32) => {
             let dst: &mut [f32] =
                 bytemuck::try_cast_slice_mut(t0).map_err(|_| RunError::Layout { layer: 0 })?;
             let dst = dst
@@ -264,6 +265,7 @@ fn write_input(
                 .ok_or(RunError::Layout { layer: 0 })?;
             schema.canonicalize(frame, input, dst)?;
         }
+        Precision::F32 => return Err(RunError::Layout { layer: 0 }),
         Precision::Int8 => {
             let (scale, zp) = model.input_quant();
             let inv = 1.0 / scale;
@@ -296,7 +298,10 @@ pub fn run(
     };
     match single_frame(model, input, &mut report)? {
         Some(f) => average_over(model, input, n, &[f], arena, output, &mut report)?,
-        None => run_set(model, input, n, arena, output, &mut report)?,
+        None if linked::frame_mode(FrameMode::Average) => {
+            run_set(model, input, n, arena, output, &mut report)?;
+        }
+        None => return Err(RunError::Layout { layer: 0 }),
     }
     Ok(report)
 }
@@ -316,8 +321,10 @@ fn run_set(
     const SO3: usize = Group::SO3.frame_count();
     const SO2: usize = Group::SO2.frame_count();
     match model.frame_options().robust {
-        Robust::Average => run_set_n::<MAX_FRAMES>(model, input, n, arena, output, report),
-        Robust::Off => match model.group().frame_count() {
+        Robust::Average if linked::robust(Robust::Average) => {
+            run_set_n::<MAX_FRAMES>(model, input, n, arena, output, report)
+        }
+        _ => match model.group().frame_count() {
             SO2 => run_set_n::<SO2>(model, input, n, arena, output, report),
             SO3 => run_set_n::<SO3>(model, input, n, arena, output, report),
             _ => run_set_n::<O3>(model, input, n, arena, output, report),
@@ -397,11 +404,12 @@ fn average_over(
                     acc,
                 );
             }
-            Precision::F32 => {
+            Precision::F32 if linked::precision(Precision::F32) => {
                 let y: &[f32] =
                     bytemuck::try_cast_slice(y).map_err(|_| RunError::Layout { layer: 0 })?;
                 average::accumulate(model, frame, |i| y.get(i).copied().unwrap_or(0.0), acc);
             }
+            Precision::F32 => return Err(RunError::Layout { layer: 0 }),
         }
         report.frames_evaluated += 1;
     }

@@ -207,7 +207,12 @@ fn fill(frames: &mut [Frame], m: &Moments, opts: &FrameOptions) -> Result<Meta, 
             data_dim: m.dim,
         });
     }
-    let needed = opts.group.max_frames(opts.robust);
+    let mode = if cfg!(feature = "robust") {
+        opts.robust
+    } else {
+        Robust::Off
+    };
+    let needed = opts.group.max_frames(mode);
     if frames.len() < needed {
         return Err(FrameError::Capacity {
             needed,
@@ -217,7 +222,8 @@ fn fill(frames: &mut [Frame], m: &Moments, opts: &FrameOptions) -> Result<Meta, 
     let spectrum = Spectrum::of(m, opts.order);
     let degenerate = spectrum.rel_gap < opts.degenerate_gap;
     let base = base_axes(&spectrum.axes, opts.group);
-    let robust = degenerate && opts.robust == Robust::Average;
+    // Robust mode compiled out (feature `robust`): plain sets only.
+    let robust = degenerate && opts.robust == Robust::Average && cfg!(feature = "robust");
     let mut sink = FrameSink { frames, len: 0 };
     if robust {
         robust::push_robust(

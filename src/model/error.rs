@@ -56,6 +56,14 @@ pub enum ModelError {
         /// CRC computed over the bytes.
         found: u32,
     },
+    /// The blob needs something this build of the core leaves out (a cargo feature, see
+    /// `model::linked`): `what` names it, `code` is its byte in the blob.
+    NotLinked {
+        /// `"op"`, `"precision"`, `"frame_mode"`, `"robust"` or `"output_kind"`.
+        what: &'static str,
+        /// Its code.
+        code: u8,
+    },
     /// An enumerated field holds an unknown code.
     BadCode {
         /// Name of the field (as in docs/FORMAT.md).
@@ -229,6 +237,10 @@ impl fmt::Display for ModelError {
                 write!(f, "CRC mismatch: header says {expected:#010x}, body has {found:#010x}")
             }
             Self::BadCode { field, value } => write!(f, "unknown code {value} for {field}"),
+            Self::NotLinked { what, code } => write!(
+                f,
+                "{what} {code} is not linked in this build (enable its cargo feature)"
+            ),
             Self::ReservedNotZero { offset } => {
                 write!(f, "reserved header byte at {offset} is not zero")
             }

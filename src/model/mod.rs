@@ -11,6 +11,7 @@ mod crc;
 mod error;
 pub mod format;
 pub mod sign;
+pub mod linked;
 mod validate;
 mod validate_act;
 mod view;
@@ -78,6 +79,18 @@ impl<'a> Model<'a> {
     /// length are ignored.
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, ModelError> {
         validate::validate(bytes)
+    }
+
+    /// A blob embedded in a firmware that [`from_bytes`](Self::from_bytes) accepted when the
+    /// firmware was built (a build script validates the same file; see
+    /// `firmware/footprint/build.rs`): decodes the header, schema and tables, and checks the
+    /// preamble, the codes and the features this build links, but not the CRC nor the
+    /// structure (tensors, layers, liveness, arena), so a firmware that embeds only checked
+    /// blobs links no validation code. A blob loaded at run time (over the air) must go through
+    /// [`from_bytes`](Self::from_bytes). Never unsafe: a blob that was not checked gives
+    /// errors or wrong outputs, not undefined behaviour.
+    pub fn from_build_checked(bytes: &'a [u8]) -> Result<Self, ModelError> {
+        validate::validate_with(bytes, false)
     }
 
     /// Format version of the blob (`MIN_FORMAT_VERSION..=FORMAT_VERSION`).

@@ -16,6 +16,12 @@ use crate::frame::{Field, FieldKind, InputSchema};
 type R<T> = Result<T, ModelError>;
 
 pub(super) fn validate(bytes: &[u8]) -> R<Model<'_>> {
+    validate_with(bytes, true)
+}
+
+/// [`validate`], or with `full` false only the decoding (no CRC, no structural checks) of a blob
+/// that was validated when the firmware was built (`Model::from_build_checked`).
+pub(super) fn validate_with(bytes: &[u8], full: bool) -> R<Model<'_>> {
     if bytes.len() < PREAMBLE_LEN {
         return Err(ModelError::TooShort {
             needed: PREAMBLE_LEN,
@@ -53,7 +59,11 @@ pub(super) fn validate(bytes: &[u8]) -> R<Model<'_>> {
         });
     };
     let expected = u32_at(blob, 12);
-    let found = crc32(blob.get(PREAMBLE_LEN..).unwrap_or(&[]));
+    let found = if full {
+        crc32(blob.get(PREAMBLE_LEN..).unwrap_or(&[]))
+    } else {
+        expected
+    };
     if expected != found {
         return Err(ModelError::BadCrc { expected, found });
     }
@@ -69,6 +79,10 @@ pub(super) fn validate(bytes: &[u8]) -> R<Model<'_>> {
         data: data_section(blob, &header)?,
         total_len: total,
     };
+    super::linked::check(&model)?;
+    if !full {
+        return Ok(model);
+    }
     check_tables_disjoint(&header)?;
     check_tensors(&model)?;
     check_outputs(&model)?;
@@ -397,6 +411,9 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
             .get(li * LAYER_RECORD_LEN..(li + 1) * LAYER_RECORD_LEN)
             .unwrap_or(&[]);
         let op: Op = code(rec, 0, "op")?;
+        // Checked by `linked::check` already; repeated so the checks of kinds this build leaves
+        // out are dead code.
+        super::linked::require(super::linked::op(op), "op", op.code())?;
         let act: Activation = code(rec, 1, "activation")?;
         let field = |field: &'static str, value: i32| ModelError::BadLayerField {
             layer: li,

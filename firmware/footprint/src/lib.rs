@@ -9,6 +9,8 @@
 
 pub mod lean;
 #[cfg(feature = "stack")]
+mod meter;
+#[cfg(feature = "stack")]
 mod stack;
 
 use core::panic::PanicInfo;
@@ -21,6 +23,13 @@ fn panic(_: &PanicInfo) -> ! {
     #[allow(clippy::empty_loop)]
     loop {}
 }
+
+/// Instructions of the model load and of the run (measurement build).
+#[cfg(feature = "stack")]
+static SPANS: [core::sync::atomic::AtomicU32; 2] = [
+    core::sync::atomic::AtomicU32::new(0),
+    core::sync::atomic::AtomicU32::new(0),
+];
 
 /// How a footprint firmware runs its model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,7 +54,12 @@ pub fn run(runner: Runner, blob: &[u8], input: &mut [f32], arena: &mut [u8], out
     let top = stack::paint();
     let ok = infer(runner, blob, input, arena, out);
     #[cfg(feature = "stack")]
-    stack::report(top);
+    {
+        stack::report(top);
+        let t = |i: usize| SPANS[i].load(core::sync::atomic::Ordering::Relaxed);
+        stack::print(b"load ", t(0));
+        stack::print(b"run  ", t(1));
+    }
     for v in out.iter_mut() {
         // SAFETY: as above.
         unsafe { core::ptr::write_volatile(v, *v) };
@@ -63,14 +77,37 @@ pub fn run(runner: Runner, blob: &[u8], input: &mut [f32], arena: &mut [u8], out
 /// point the `stack` measurement paints from).
 #[inline(never)]
 fn infer(runner: Runner, blob: &[u8], input: &[f32], arena: &mut [u8], out: &mut [f32]) -> bool {
-    match Model::from_bytes(blob) {
+    #[cfg(feature = "stack")]
+    let (t0, overhead) = {
+        meter::start();
+        let (a, b) = (meter::ticks(), meter::ticks());
+        (meter::ticks(), meter::instructions(b - a, 0))
+    };
+    #[cfg(feature = "build-checked")]
+    let model = Model::from_build_checked(blob);
+    #[cfg(not(feature = "build-checked"))]
+    let model = Model::from_bytes(blob);
+    #[cfg(feature = "stack")]
+    let t1 = meter::ticks();
+    match model {
         Ok(m) => match out.get_mut(..m.output_len()) {
             Some(o) => {
+                #[cfg(feature = "stack")]
+                let t2 = meter::ticks();
                 let ran = match runner {
                     Runner::Engine => m.run(input, arena, o).is_ok(),
                     Runner::LeanPlain => lean::run_plain(&m, input, arena, o).is_some(),
                     Runner::LeanAveraged => lean::run_averaged(&m, input, arena, o).is_some(),
                 };
+                #[cfg(feature = "stack")]
+                {
+                    let t3 = meter::ticks();
+                    let put = |i: usize, v: u64| {
+                        SPANS[i].store(v as u32, core::sync::atomic::Ordering::Relaxed)
+                    };
+                    put(0, meter::instructions(t1 - t0, overhead));
+                    put(1, meter::instructions(t3 - t2, overhead));
+                }
                 ran && o.iter().all(|v| v.is_finite())
             }
             None => false,

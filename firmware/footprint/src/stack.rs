@@ -25,6 +25,25 @@ pub fn paint() -> usize {
     top
 }
 
+/// Prints `label` and `n` as one line over semihosting.
+#[inline(never)]
+pub fn print(label: &[u8; 5], n: u32) {
+    let mut buf = *b"               \n";
+    buf[..5].copy_from_slice(label);
+    let (mut n, mut i) = (n, 14);
+    loop {
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 || i == 6 {
+            break;
+        }
+        i -= 1;
+    }
+    if let Ok(mut out) = cortex_m_semihosting::hio::hstdout() {
+        let _ = out.write_all(&buf);
+    }
+}
+
 /// Prints the high-water mark below `top` (what [`paint`] returned).
 #[inline(never)]
 pub fn report(top: usize) {
