@@ -79,9 +79,11 @@ fn shaking_is_down_weighted() {
     let dt = 1.0 / 200.0;
     let data = trajectory(12_000, dt, [0.0; 3], 3.0);
     let mut adaptive = Attitude::new(AttitudeConfig::default());
+    // Each raw sample fused with a fixed noise: no low-pass, no down-weighting.
     let mut plain = Attitude::new(AttitudeConfig {
         k_norm: 0.0,
         k_dev: 0.0,
+        accel_tau: 0.0,
         ..AttitudeConfig::default()
     });
     let (mut ea, mut ep) = (0.0f32, 0.0f32);

@@ -180,7 +180,7 @@ impl<S: ErrorState<N>, const N: usize> Eskf<S, N> {
         let l = cholesky(&s)?;
         let sz = chol_solve(&l, z);
         let nis: f32 = z.iter().zip(&sz).map(|(a, b)| a * b).sum();
-        if !(nis <= gate) {
+        if nis.is_nan() || nis > gate {
             return Ok(Gated::Rejected { nis });
         }
         // K = P H^T S^-1, row by row: K_i = S^-1 (P H^T)_i (S symmetric).

@@ -48,7 +48,7 @@ impl ImuTrajectory {
     /// The next `(gyro rad/s, accel m/s^2)` sample.
     pub fn next_sample(&mut self) -> ([f32; 3], [f32; 3]) {
         let dt = 1.0 / RATE;
-        if self.k >= 400 && self.k % 50 == 0 {
+        if self.k >= 400 && self.k.is_multiple_of(50) {
             for k in 0..3 {
                 self.rate[k] = 1.5 * self.next_unit();
             }

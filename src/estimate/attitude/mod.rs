@@ -373,7 +373,7 @@ impl Attitude {
     pub fn update_gravity(&mut self, up: [f32; 3], sigma: f32) -> Result<Gated, EstimateError> {
         check3(&up, 0)?;
         let n = norm(up);
-        if !(n > 1e-6) || !self.initialized {
+        if n.is_nan() || n <= 1e-6 || !self.initialized {
             return Ok(Gated::Rejected { nis: f32::INFINITY });
         }
         self.gravity_update([up[0] / n, up[1] / n, up[2] / n], sigma, GateLevel::P99)

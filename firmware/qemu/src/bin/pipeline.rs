@@ -113,7 +113,7 @@ fn main() -> ! {
             m.map(|m| {
                 (
                     sym_eigen3(&m.scatter, opts.order),
-                    FrameSet::from_moments(&m, &opts),
+                    <FrameSet>::from_moments(&m, &opts),
                 )
             })
         });
