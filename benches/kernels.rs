@@ -1,6 +1,7 @@
 //! Kernel throughput in multiply-accumulates per second (criterion `Throughput::Elements` =
 //! MACs; element counts for pooling / add / activations). Scalar int8 and f32 kernels at the
-//! PointNet / IMU shapes of the shipped models.
+//! PointNet / IMU shapes of the shipped models; the activation-type kernels (LOGISTIC, TANH,
+//! SOFTMAX, LOG_SOFTMAX, lookup table, layer normalization) on 256 x 64 values.
 //!
 //! Run: `cargo bench --bench kernels --features std` (quick: append
 //! `-- --warm-up-time 0.3 --measurement-time 1`); without `std` the batch SIMD group is skipped.
@@ -182,6 +183,97 @@ fn elementwise(c: &mut Criterion) {
     g.finish();
 }
 
+/// The format-3 kernels: broadcasting Mul / Sub, row norms, depthwise / dilated conv,
+/// average pooling (elements or MACs per second).
+fn layers_v3(c: &mut Criterion) {
+    let mut g = c.benchmark_group("layers_v3");
+    let (n, ch) = (256usize, 128usize);
+    let x = lcg_i8(n * ch, 9);
+    let row = lcg_i8(ch, 10);
+    let xf = to_f32(&x);
+    let rowf = to_f32(&row);
+    g.throughput(Throughput::Elements((n * ch) as u64));
+    let s = Broadcast::of((n, ch), (1, ch)).unwrap();
+    let mul = Elementwise::Mul(
+        MulParams::from_scales((0.05, -3), (0.02, 1), (0.01, 0), (-128, 127)).unwrap(),
+    );
+    let sub = Elementwise::Sub(
+        AddParams::from_scales((0.05, -3), (0.07, 4), (0.1, 0), (-128, 127)).unwrap(),
+    );
+    let mut o = vec![0i8; n * ch];
+    g.bench_function("mul_i8_row_broadcast_256x128", |b| {
+        b.iter(|| elementwise_i8(black_box(&x), black_box(&row), &s, &mul, &mut o))
+    });
+    g.bench_function("sub_i8_row_broadcast_256x128", |b| {
+        b.iter(|| elementwise_i8(black_box(&x), black_box(&row), &s, &sub, &mut o))
+    });
+    let same = Broadcast::same(n, ch);
+    g.bench_function("mul_i8_same_shape_256x128", |b| {
+        b.iter(|| elementwise_i8(black_box(&x), black_box(&x), &same, &mul, &mut o))
+    });
+    let mut of = vec![0f32; n * ch];
+    let id = (f32::NEG_INFINITY, f32::INFINITY);
+    g.bench_function("mul_f32_row_broadcast_256x128", |b| {
+        b.iter(|| {
+            elementwise_f32(
+                black_box(&xf),
+                black_box(&rowf),
+                &s,
+                ElementwiseF32::Mul,
+                id,
+                &mut of,
+            )
+        })
+    });
+    let nd = NormDims {
+        n: n * ch / 3,
+        c: 3,
+        first: 0,
+        count: 3,
+    };
+    let r = Requant::from_scales(0.05 / 128.0, -3, 0.04, -128).unwrap();
+    let mut on = vec![0i8; nd.n];
+    g.bench_function("row_norm_i8_10922x3", |b| {
+        b.iter(|| row_norm_i8(black_box(&x), &nd, &r, &mut on))
+    });
+    g.bench_function("row_squared_norm_i8_10922x3", |b| {
+        b.iter(|| row_squared_norm_i8(black_box(&x), &nd, &r, &mut on))
+    });
+    let pd = Pool1dDims::same(n, ch, 4, 2);
+    let mut op = vec![0i8; pd.n_out() * ch];
+    g.bench_function("avg_pool1d_i8_256x128_k4_s2", |b| {
+        b.iter(|| avg_pool1d_i8(black_box(&x), &pd, -128, 127, &mut op))
+    });
+    for &(cin, mult, k, dil) in &[(32usize, 1usize, 5usize, 1usize), (32, 2, 3, 4)] {
+        let span = dil * (k - 1) + 1;
+        let d = GroupedConv1dDims {
+            n: 128,
+            cin,
+            cout: cin * mult,
+            k,
+            stride: 1,
+            pad_left: (span - 1) / 2,
+            pad_right: span - 1 - (span - 1) / 2,
+            dilation: dil,
+            groups: cin,
+        };
+        let (xd, w, p) = (
+            lcg_i8(128 * cin, 11),
+            lcg_i8(d.cout * k, 12),
+            Params::new(d.cout),
+        );
+        let mut od = vec![0i8; d.n_out() * d.cout];
+        g.throughput(Throughput::Elements(d.macs() as u64));
+        g.bench_function(
+            BenchmarkId::new("depthwise_i8", format!("n128_c{cin}_m{mult}_k{k}_d{dil}")),
+            |b| {
+                b.iter(|| conv1d_grouped_i8(black_box(&xd), black_box(&w), &d, -3, &p.q(), &mut od))
+            },
+        );
+    }
+    g.finish();
+}
+
 /// Batch SIMD backends (feature `std`) on the PointNet layer shapes, against scalar.
 #[cfg(feature = "std")]
 fn batch_simd(c: &mut Criterion) {
@@ -235,9 +327,66 @@ fn batch_simd(c: &mut Criterion) {
 #[cfg(not(feature = "std"))]
 fn batch_simd(_: &mut Criterion) {}
 
+/// The activation-type kernels on 256 rows x 64 channels (elements per second).
+fn activations(c: &mut Criterion) {
+    let mut g = c.benchmark_group("activations");
+    let (n, ch) = (256usize, 64usize);
+    let x = lcg_i8(n * ch, 11);
+    let xf = to_f32(&x);
+    let mut y = vec![0i8; n * ch];
+    let mut yf = vec![0f32; n * ch];
+    g.throughput(Throughput::Elements((n * ch) as u64));
+    let sp = SigmoidParams::from_scale(0.05, 3).unwrap();
+    g.bench_function("logistic_i8", |b| {
+        b.iter(|| logistic_i8(black_box(&x), &sp, &mut y))
+    });
+    g.bench_function("tanh_i8", |b| {
+        b.iter(|| tanh_i8(black_box(&x), &sp, &mut y))
+    });
+    let smp = SoftmaxParams::from_scale(1.0, 0.1).unwrap();
+    g.bench_function("softmax_i8", |b| {
+        b.iter(|| softmax_i8(black_box(&x), n, ch, &smp, &mut y))
+    });
+    let lsp = LogSoftmaxParams::from_scale(0.1).unwrap();
+    g.bench_function("log_softmax_i8", |b| {
+        b.iter(|| log_softmax_i8(black_box(&x), n, ch, &lsp, &mut y))
+    });
+    let table = build_table(ElementFn::Gelu, 0.05, 3, 0.03, -20);
+    g.bench_function("lut_i8", |b| {
+        b.iter(|| lut_i8(black_box(&x), &table, &mut y))
+    });
+    let chp: Vec<i32> = (0..ch)
+        .flat_map(|c| layer_norm_channel(0.5 + 0.01 * c as f32, 0.1, 0.02))
+        .collect();
+    let lnp = LayerNormParams {
+        in_zero_point: 3,
+        out_zero_point: -5,
+        eps_q8: layer_norm_eps_q8(1e-5, 0.05),
+        channels: &chp,
+    };
+    g.bench_function("layer_norm_i8", |b| {
+        b.iter(|| layer_norm_i8(black_box(&x), n, ch, &lnp, &mut y))
+    });
+    g.bench_function("logistic_f32", |b| {
+        b.iter(|| logistic_f32(black_box(&xf), &mut yf))
+    });
+    g.bench_function("tanh_f32", |b| b.iter(|| tanh_f32(black_box(&xf), &mut yf)));
+    g.bench_function("gelu_f32", |b| {
+        b.iter(|| element_fn_f32(black_box(&xf), ElementFn::Gelu, &mut yf))
+    });
+    g.bench_function("softmax_f32", |b| {
+        b.iter(|| softmax_f32(black_box(&xf), n, ch, 1.0, &mut yf))
+    });
+    let (gamma, beta) = (vec![1.0f32; ch], vec![0.0f32; ch]);
+    g.bench_function("layer_norm_f32", |b| {
+        b.iter(|| layer_norm_f32(black_box(&xf), n, ch, 1e-5, &gamma, &beta, &mut yf))
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10);
-    targets = dense, pointwise, conv1d, elementwise, batch_simd
+    targets = dense, pointwise, conv1d, elementwise, activations, layers_v3, batch_simd
 }
 criterion_main!(benches);

@@ -71,6 +71,8 @@ for t in thumbv7em-none-eabihf thumbv6m-none-eabi; do
     qemu_run "$core/panics" "$t" panics expect-fail
     qemu_run "$core/frames" "$t" frames
     qemu_run "$core/pipeline" "$t" pipeline
+    qemu_run "$core/layers" "$t" layers
+    qemu_run "$core/activations" "$t" activations
 done
 qemu_run m4f/dsp thumbv7em-none-eabihf dsp
 

@@ -433,3 +433,19 @@ fn firmware_fixture_is_current() {
         );
     }
 }
+
+/// The CUDA backend does not run the activation-type layers: it refuses the model, naming the
+/// first such layer kind (with the `cuda` feature; without it the backend is unavailable).
+#[test]
+fn cuda_refuses_activation_layers_by_name() {
+    let (qm, _) = int8_model();
+    let buf = load(&qm);
+    let model = Model::from_bytes(buf.as_bytes()).unwrap();
+    let err = match Batch::new(model, Backend::Cuda) {
+        Ok(_) => panic!("the CUDA backend accepted a model with LOGISTIC layers"),
+        Err(e) => e.to_string(),
+    };
+    if cfg!(feature = "cuda") {
+        assert!(err.contains("Logistic"), "{err}");
+    }
+}

@@ -176,10 +176,11 @@ fn typed_errors_name_the_problem() {
         ModelError::BadMagic { found: *b"XQF\0" }
     );
     let mut buf = AlignedBuf::from_slice(&bytes);
-    buf.as_bytes_mut()[4] = 4;
+    let newer = equiframe::model::FORMAT_VERSION + 1;
+    buf.as_bytes_mut()[4..6].copy_from_slice(&newer.to_le_bytes());
     assert_eq!(
         Model::from_bytes(buf.as_bytes()).unwrap_err(),
-        ModelError::UnsupportedVersion(4)
+        ModelError::UnsupportedVersion(newer)
     );
     let mut buf = AlignedBuf::from_slice(&bytes);
     buf.as_bytes_mut()[200] ^= 1;

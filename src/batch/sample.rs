@@ -189,20 +189,21 @@ fn run_layers(plan: &Plan<'_>, n: usize, work: &mut Work) -> Result<(), RunError
         let xbuf = work.tensors.get(ii).ok_or(bad)?;
         let xb: &[u8] = bytemuck::cast_slice(xbuf.as_slice());
         let x = xb.get(..d.rows * d.cin * eb).ok_or(bad)?;
-        if l.op.input_count() == 2 {
+        if l.input_count == 2 {
             let t2 = model.tensor(l.input2).ok_or(bad)?;
             let x2buf = work.tensors.get(usize::from(l.input2)).ok_or(bad)?;
             let x2b: &[u8] = bytemuck::cast_slice(x2buf.as_slice());
             let x2 = x2b
                 .get(..t2.rows_for(n) * t2.cols as usize * eb)
                 .ok_or(bad)?;
+            let d2 = (t2.rows_for(n), t2.cols as usize);
             let ok = match model.precision() {
                 Precision::Int8 => {
                     let q = [ti, t2, to].map(|t| (t.scale, t.zero_point));
-                    binary_i8(&l, d, q, x, x2, y);
+                    binary_i8(&l, d, d2, q, x, x2, y);
                     true
                 }
-                Precision::F32 => binary_f32(&l, d, t2.cols as usize, x, x2, y).is_some(),
+                Precision::F32 => binary_f32(&l, d, d2, x, x2, y).is_some(),
             };
             if let Some(slot) = work.tensors.get_mut(oi) {
                 *slot = ybuf;

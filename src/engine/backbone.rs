@@ -3,11 +3,14 @@
 use super::arena::{split_io, split_io2};
 use super::RunError;
 use crate::kernels::{
-    add_f32, add_i8, clamp_i8, clamp_range_f32, concat_f32, concat_i8, conv1d_f32, conv1d_i8,
-    dense_f32, dense_i8, leaky_relu_f32, leaky_relu_i8, max_pool1d_f32, max_pool1d_i8,
-    max_pool_f32, max_pool_i8, mean_pool_f32, mean_pool_i8, pointwise_f32, pointwise_i8,
-    pointwise_max_f32, pointwise_max_i8, sum_pool_f32, sum_pool_i8, AddParams, ConcatPart,
-    Conv1dDims, FParams, LeakyReluParams, Pool1dDims, QParams, Requant, ADD_LEFT_SHIFT,
+    avg_pool1d_f32, avg_pool1d_i8, clamp_i8, clamp_range_f32, concat_f32, concat_i8, conv1d_f32,
+    conv1d_grouped_f32, conv1d_grouped_i8, conv1d_i8, dense_f32, dense_i8, elementwise_f32,
+    elementwise_i8, leaky_relu_f32, leaky_relu_i8, max_pool1d_f32, max_pool1d_i8, max_pool_f32,
+    max_pool_i8, mean_pool_f32, mean_pool_i8, pointwise_f32, pointwise_i8, pointwise_max_f32,
+    pointwise_max_i8, row_norm_f32, row_norm_i8, row_squared_norm_f32, row_squared_norm_i8,
+    slice_rows, sum_pool_f32, sum_pool_i8, AddParams, Broadcast, ConcatPart, Conv1dDims,
+    Elementwise, ElementwiseF32, FParams, GroupedConv1dDims, LeakyReluParams, MulParams, NormDims,
+    Pool1dDims, QParams, Requant, ADD_LEFT_SHIFT,
 };
 use crate::model::format::element_bytes;
 use crate::model::linked;
@@ -38,14 +41,15 @@ pub(crate) fn run_layers(model: &Model<'_>, n: usize, region: &mut [u8]) -> Resu
             cin: ti.cols as usize,
             cout: to.cols as usize,
         };
-        if l.op.input_count() == 2 {
+        if l.input_count == 2 {
             let t2 = model.tensor(l.input2).ok_or(bad)?;
             let r2 = range(&t2, t2.rows_for(n), eb).ok_or(bad)?;
             let (x, x2, y) = split_io2(region, ra, r2, rb).ok_or(bad)?;
             let q = [ti, t2, to].map(|t| (t.scale, t.zero_point));
+            let d2 = (t2.rows_for(n), t2.cols as usize);
             match model.precision() {
-                Precision::Int8 => binary_i8(&l, dims, q, x, x2, y),
-                Precision::F32 => binary_f32(&l, dims, t2.cols as usize, x, x2, y).ok_or(bad)?,
+                Precision::Int8 => binary_i8(&l, dims, d2, q, x, x2, y),
+                Precision::F32 => binary_f32(&l, dims, d2, x, x2, y).ok_or(bad)?,
             }
             continue;
         }
@@ -75,10 +79,63 @@ fn pool_dims(l: &LayerView<'_>, d: Dims) -> Pool1dDims {
     }
 }
 
-/// Two-input int8 ops; `q` = (scale, zero point) of input, input2 and output.
+/// The int8 element-wise op of layer `l` with zero points `zp` of its operands and output.
+fn elementwise_params(l: &LayerView<'_>, zp: [i32; 3]) -> Elementwise {
+    let ((m1, s1), (m2, s2), (mo, so)) = (pair(l, 0), pair(l, 1), pair(l, 2));
+    let add = AddParams {
+        zp1: zp[0],
+        zp2: zp[1],
+        out_zero_point: zp[2],
+        left_shift: ADD_LEFT_SHIFT,
+        multiplier1: m1,
+        shift1: s1,
+        multiplier2: m2,
+        shift2: s2,
+        out_multiplier: mo,
+        out_shift: so,
+        act_min: l.act_min,
+        act_max: l.act_max,
+    };
+    match l.op {
+        Op::Sub => Elementwise::Sub(add),
+        Op::Mul => Elementwise::Mul(MulParams {
+            zp1: zp[0],
+            zp2: zp[1],
+            out_zero_point: zp[2],
+            multiplier: m1,
+            shift: s1,
+            act_min: l.act_min,
+            act_max: l.act_max,
+        }),
+        _ => Elementwise::Add(add),
+    }
+}
+
+/// The f32 element-wise op of layer `l`.
+fn elementwise_f32_op(op: Op) -> ElementwiseF32 {
+    match op {
+        Op::Sub => ElementwiseF32::Sub,
+        Op::Mul => ElementwiseF32::Mul,
+        _ => ElementwiseF32::Add,
+    }
+}
+
+/// Shape of the constant operand of an element-wise layer on a `d.rows x d.cin` input: one
+/// value, one row, or the whole tensor.
+fn const_shape(len: usize, d: Dims) -> (usize, usize) {
+    match len {
+        1 => (1, 1),
+        l if l == d.cin => (1, d.cin),
+        _ => (d.rows, d.cin),
+    }
+}
+
+/// Two-input int8 ops; `d2` = rows and cols of input2, `q` = (scale, zero point) of input,
+/// input2 and output.
 pub(crate) fn binary_i8(
     l: &LayerView<'_>,
     d: Dims,
+    d2: (usize, usize),
     q: [(f32, i32); 3],
     x: &[u8],
     x2: &[u8],
@@ -89,7 +146,7 @@ pub(crate) fn binary_i8(
     }
     let (a, b): (&[i8], &[i8]) = (bytemuck::cast_slice(x), bytemuck::cast_slice(x2));
     let y: &mut [i8] = bytemuck::cast_slice_mut(y);
-    let ((m1, s1), (m2, s2), (mo, so)) = (pair(l, 0), pair(l, 1), pair(l, 2));
+    let ((m1, s1), (m2, s2)) = (pair(l, 0), pair(l, 1));
     let rq = |zp_in: i32, multiplier, shift| Requant {
         in_zero_point: zp_in,
         multiplier,
@@ -97,22 +154,11 @@ pub(crate) fn binary_i8(
         out_zero_point: q[2].1,
     };
     match l.op {
-        Op::Add => {
-            let p = AddParams {
-                zp1: q[0].1,
-                zp2: q[1].1,
-                out_zero_point: q[2].1,
-                left_shift: ADD_LEFT_SHIFT,
-                multiplier1: m1,
-                shift1: s1,
-                multiplier2: m2,
-                shift2: s2,
-                out_multiplier: mo,
-                out_shift: so,
-                act_min: l.act_min,
-                act_max: l.act_max,
-            };
-            add_i8(a, b, &p, y);
+        Op::Add | Op::Sub | Op::Mul => {
+            if let Some(s) = Broadcast::of((d.rows, d.cin), d2) {
+                let p = elementwise_params(l, [q[0].1, q[1].1, q[2].1]);
+                elementwise_i8(a, b, &s, &p, y);
+            }
         }
         Op::Concat => {
             let c2 = d.cout.saturating_sub(d.cin);
@@ -134,11 +180,12 @@ pub(crate) fn binary_i8(
     }
 }
 
-/// Two-input f32 layers (add, concat) with the scalar kernels.
+/// Two-input f32 layers (element-wise, concat) with the scalar kernels; `d2` = rows and cols
+/// of input2.
 pub(crate) fn binary_f32(
     l: &LayerView<'_>,
     d: Dims,
-    c2: usize,
+    d2: (usize, usize),
     x: &[u8],
     x2: &[u8],
     y: &mut [u8],
@@ -149,10 +196,12 @@ pub(crate) fn binary_f32(
     let a: &[f32] = bytemuck::try_cast_slice(x).ok()?;
     let b: &[f32] = bytemuck::try_cast_slice(x2).ok()?;
     let y: &mut [f32] = bytemuck::try_cast_slice_mut(y).ok()?;
+    let c2 = d2.1;
     match l.op {
-        Op::Add => {
-            let (lo, hi) = clamp_range_f32(l.activation.to_quant());
-            add_f32(a, b, lo, hi, y);
+        Op::Add | Op::Sub | Op::Mul => {
+            let s = Broadcast::of((d.rows, d.cin), d2)?;
+            let clamp = clamp_range_f32(l.activation.to_quant());
+            elementwise_f32(a, b, &s, elementwise_f32_op(l.op), clamp, y);
         }
         Op::Concat => {
             let parts = [
@@ -180,6 +229,29 @@ pub(crate) struct Dims {
     pub rows: usize,
     pub cin: usize,
     pub cout: usize,
+}
+
+fn grouped_dims(l: &LayerView<'_>, d: Dims) -> Option<GroupedConv1dDims> {
+    (l.groups > 1 || l.dilation > 1).then_some(GroupedConv1dDims {
+        n: d.rows,
+        cin: d.cin,
+        cout: d.cout,
+        k: l.kernel,
+        stride: l.stride,
+        pad_left: l.pad_left,
+        pad_right: l.pad_right,
+        dilation: l.dilation,
+        groups: l.groups,
+    })
+}
+
+fn norm_dims(l: &LayerView<'_>, d: Dims) -> NormDims {
+    NormDims {
+        n: d.rows,
+        c: d.cin,
+        first: l.pad_left,
+        count: l.kernel,
+    }
 }
 
 fn conv_dims(l: &LayerView<'_>, d: Dims) -> Conv1dDims {
@@ -214,7 +286,10 @@ pub(crate) fn layer_i8(
         Op::Dense => dense_i8(x, w, d.cin, d.cout, &q, y),
         Op::Pointwise => pointwise_i8(x, d.rows, w, d.cin, d.cout, &q, y),
         Op::PointwiseMax => pointwise_max_i8(x, d.rows, w, d.cin, d.cout, &q, y),
-        Op::Conv1d => conv1d_i8(x, w, &conv_dims(l, d), zp_in, &q, y),
+        Op::Conv1d => match grouped_dims(l, d) {
+            Some(g) => conv1d_grouped_i8(x, w, &g, zp_in, &q, y),
+            None => conv1d_i8(x, w, &conv_dims(l, d), zp_in, &q, y),
+        },
         Op::MaxPool => max_pool_i8(x, d.rows, d.cin, y),
         Op::MeanPool | Op::SumPool => {
             let (multiplier, shift) = pair(l, 0);
@@ -231,6 +306,31 @@ pub(crate) fn layer_i8(
             }
         }
         Op::MaxPool1d => max_pool1d_i8(x, &pool_dims(l, d), l.act_min, l.act_max, y),
+        Op::AvgPool1d => avg_pool1d_i8(x, &pool_dims(l, d), l.act_min, l.act_max, y),
+        Op::Add | Op::Sub | Op::Mul => {
+            // The one-tensor form: the second operand is the constant, its zero point last.
+            let zp2 = l.aux_i32.last().copied().unwrap_or(0);
+            let s = Broadcast::of((d.rows, d.cin), const_shape(w.len(), d));
+            if let Some(s) = s {
+                elementwise_i8(x, w, &s, &elementwise_params(l, [zp_in, zp2, zp_out]), y);
+            }
+        }
+        Op::RowNorm | Op::RowSquaredNorm => {
+            let (multiplier, shift) = pair(l, 0);
+            let r = Requant {
+                in_zero_point: zp_in,
+                multiplier,
+                shift,
+                out_zero_point: zp_out,
+            };
+            if l.op == Op::RowNorm {
+                row_norm_i8(x, &norm_dims(l, d), &r, y);
+            } else {
+                row_squared_norm_i8(x, &norm_dims(l, d), &r, y);
+            }
+        }
+        Op::Flatten => slice_rows(x, d.cin, 0, d.rows, y),
+        Op::SliceRows => slice_rows(x, d.cin, l.pad_left, l.kernel, y),
         Op::LeakyRelu => {
             let ((mi, si), (ma, sa)) = (pair(l, 0), pair(l, 1));
             let p = LeakyReluParams {
@@ -253,7 +353,7 @@ pub(crate) fn layer_i8(
         Op::Logistic | Op::Tanh | Op::Softmax | Op::LogSoftmax | Op::Lut | Op::LayerNorm => {
             super::backbone_act::layer_i8(l, d, zp_in, zp_out, x, y);
         }
-        Op::Add | Op::Concat => {}
+        Op::Concat => {}
     }
 }
 
@@ -282,13 +382,28 @@ pub(crate) fn layer_f32(l: &LayerView<'_>, d: Dims, x: &[u8], y: &mut [u8]) -> O
         Op::Dense => dense_f32(x, w, d.cin, d.cout, &p, y),
         Op::Pointwise => pointwise_f32(x, d.rows, w, d.cin, d.cout, &p, y),
         Op::PointwiseMax => pointwise_max_f32(x, d.rows, w, d.cin, d.cout, &p, y),
-        Op::Conv1d => conv1d_f32(x, w, &conv_dims(l, d), &p, y),
+        Op::Conv1d => match grouped_dims(l, d) {
+            Some(g) => conv1d_grouped_f32(x, w, &g, &p, y),
+            None => conv1d_f32(x, w, &conv_dims(l, d), &p, y),
+        },
         Op::MaxPool => max_pool_f32(x, d.rows, d.cin, y),
         Op::MeanPool => mean_pool_f32(x, d.rows, d.cin, y),
         Op::SumPool => sum_pool_f32(x, d.rows, d.cin, y),
         Op::MaxPool1d => {
             max_pool1d_f32(x, &pool_dims(l, d), f32::NEG_INFINITY, f32::INFINITY, y);
         }
+        Op::AvgPool1d => {
+            avg_pool1d_f32(x, &pool_dims(l, d), f32::NEG_INFINITY, f32::INFINITY, y);
+        }
+        Op::Add | Op::Sub | Op::Mul => {
+            let s = Broadcast::of((d.rows, d.cin), const_shape(w.len(), d))?;
+            let clamp = clamp_range_f32(l.activation.to_quant());
+            elementwise_f32(x, w, &s, elementwise_f32_op(l.op), clamp, y);
+        }
+        Op::RowNorm => row_norm_f32(x, &norm_dims(l, d), y),
+        Op::RowSquaredNorm => row_squared_norm_f32(x, &norm_dims(l, d), y),
+        Op::Flatten => slice_rows(x, d.cin, 0, d.rows, y),
+        Op::SliceRows => slice_rows(x, d.cin, l.pad_left, l.kernel, y),
         Op::LeakyRelu => leaky_relu_f32(x, l.aux_f32.first().copied().unwrap_or(0.0), y),
         Op::Clamp => {
             let (lo, hi) = match l.aux_f32 {
@@ -302,7 +417,7 @@ pub(crate) fn layer_f32(l: &LayerView<'_>, d: Dims, x: &[u8], y: &mut [u8]) -> O
         Op::Logistic | Op::Tanh | Op::Softmax | Op::LogSoftmax | Op::Lut | Op::LayerNorm => {
             super::backbone_act::layer_f32(l, d, x, y);
         }
-        Op::Add | Op::Concat => {}
+        Op::Concat => {}
     }
     Some(())
 }

@@ -45,7 +45,15 @@ fn trace<T: bytemuck::Pod + Default>(
     x: &[T],
     n: usize,
     mut one: impl FnMut(&crate::model::LayerView<'_>, Dims, (i32, i32), &[u8], &mut [u8]) -> bool,
-    mut two: impl FnMut(&crate::model::LayerView<'_>, Dims, [u16; 3], &[u8], &[u8], &mut [u8]) -> bool,
+    mut two: impl FnMut(
+        &crate::model::LayerView<'_>,
+        Dims,
+        (usize, usize),
+        [u16; 3],
+        &[u8],
+        &[u8],
+        &mut [u8],
+    ) -> bool,
 ) -> Result<Vec<Vec<T>>, RunError> {
     let sh = shapes(m, n);
     let mut t: Vec<Vec<T>> = sh.iter().map(|&(r, c)| vec![T::default(); r * c]).collect();
@@ -74,9 +82,10 @@ fn trace<T: bytemuck::Pod + Default>(
         let ok = {
             let yb: &mut [u8] = bytemuck::cast_slice_mut(&mut y);
             let xb: &[u8] = bytemuck::cast_slice(&t[i]);
-            if l.op.input_count() == 2 {
+            if l.input_count == 2 {
                 let x2: &[u8] = bytemuck::cast_slice(t.get(i2).ok_or(bad)?);
-                two(&l, d, [l.input, l.input2, l.output], xb, x2, yb)
+                let d2 = *sh.get(i2).ok_or(bad)?;
+                two(&l, d, d2, [l.input, l.input2, l.output], xb, x2, yb)
             } else {
                 let zp = |id: u16| m.tensor(id).unwrap_or_default().zero_point;
                 one(&l, d, (zp(l.input), zp(l.output)), xb, yb)
@@ -97,10 +106,7 @@ pub fn trace_f32(m: &Model<'_>, x: &[f32], n: usize) -> Result<Vec<Vec<f32>>, Ru
         x,
         n,
         |l, d, _, x, y| layer_f32(l, d, x, y).is_some(),
-        |l, d, ids, x, x2, y| {
-            let c2 = m.tensor(ids[1]).unwrap_or_default().cols as usize;
-            binary_f32(l, d, c2, x, x2, y).is_some()
-        },
+        |l, d, d2, _, x, x2, y| binary_f32(l, d, d2, x, x2, y).is_some(),
     )
 }
 
@@ -115,12 +121,12 @@ pub fn trace_i8(m: &Model<'_>, xq: &[i8], n: usize) -> Result<Vec<Vec<i8>>, RunE
             layer_i8(l, d, zi, zo, x, y);
             true
         },
-        |l, d, ids, x, x2, y| {
+        |l, d, d2, ids, x, x2, y| {
             let q = ids.map(|id| {
                 let t = m.tensor(id).unwrap_or_default();
                 (t.scale, t.zero_point)
             });
-            binary_i8(l, d, q, x, x2, y);
+            binary_i8(l, d, d2, q, x, x2, y);
             true
         },
     )

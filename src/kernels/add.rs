@@ -73,17 +73,35 @@ impl AddParams {
     /// One element of TFLite Micro's `AddFunc` for int8.
     #[inline(always)]
     pub fn add(&self, x: i8, y: i8) -> i8 {
+        let (a, b) = self.scaled(x, y);
+        self.finish(a.wrapping_add(b))
+    }
+
+    /// One element of TFLite Micro's int8 SUB (`SubFunc`: the ADD parameters, the scaled
+    /// inputs subtracted).
+    #[inline(always)]
+    pub fn sub(&self, x: i8, y: i8) -> i8 {
+        let (a, b) = self.scaled(x, y);
+        self.finish(a.wrapping_sub(b))
+    }
+
+    /// Both inputs shifted left and rescaled to the common scale.
+    #[inline(always)]
+    fn scaled(&self, x: i8, y: i8) -> (i32, i32) {
         let ls = self.left_shift.clamp(0, 31) as u32;
         let a = i32::from(x).wrapping_sub(self.zp1).wrapping_shl(ls);
         let b = i32::from(y).wrapping_sub(self.zp2).wrapping_shl(ls);
-        let a = multiply_by_quantized_multiplier(a, self.multiplier1, self.shift1);
-        let b = multiply_by_quantized_multiplier(b, self.multiplier2, self.shift2);
-        let raw = multiply_by_quantized_multiplier(
-            a.wrapping_add(b),
-            self.out_multiplier,
-            self.out_shift,
+        (
+            multiply_by_quantized_multiplier(a, self.multiplier1, self.shift1),
+            multiply_by_quantized_multiplier(b, self.multiplier2, self.shift2),
         )
-        .wrapping_add(self.out_zero_point);
+    }
+
+    /// Output rescale, zero point and clamp of a raw sum or difference.
+    #[inline(always)]
+    fn finish(&self, raw: i32) -> i8 {
+        let raw = multiply_by_quantized_multiplier(raw, self.out_multiplier, self.out_shift)
+            .wrapping_add(self.out_zero_point);
         let lo = self.act_min.clamp(-128, 127);
         let hi = self.act_max.clamp(lo, 127);
         raw.clamp(lo, hi) as i8

@@ -1,6 +1,7 @@
-//! Floor 2: int8 and f32 layer kernels (dense, pointwise, conv1d, pooling, activations, add,
-//! concat, (de)quantization; LOGISTIC / TANH, SOFTMAX / LOG_SOFTMAX, lookup-table functions,
-//! layer normalization).
+//! Floor 2: int8 and f32 layer kernels (dense, pointwise, conv1d (grouped, dilated), pooling,
+//! activations, broadcasting add / sub / mul, row norms, row selection, concat,
+//! (de)quantization; LOGISTIC / TANH, SOFTMAX / LOG_SOFTMAX, lookup-table functions, layer
+//! normalization).
 //!
 //! int8 kernels are bit-exact with TFLite Micro's reference kernels under the quantization
 //! contract of `ARCHITECTURE.md`: weights symmetric per output channel, activations asymmetric
@@ -38,19 +39,23 @@ mod activation;
 mod add;
 mod concat;
 mod conv1d;
+mod conv1d_grouped;
 mod dense;
 mod dot;
 #[cfg(all(feature = "dsp", target_arch = "arm"))]
 pub mod dsp;
+mod elementwise;
 mod fparams;
 mod gemmlowp;
 mod layer_norm;
 mod lut;
+mod norm;
 mod pointwise;
 mod pool;
 mod pool1d;
 mod qparams;
 mod requant;
+mod rows;
 mod sigmoid;
 mod softmax;
 
@@ -60,12 +65,21 @@ pub use activation::{
 pub use add::{add_f32, add_i8, AddParams, ADD_LEFT_SHIFT};
 pub use concat::{concat_f32, concat_i8, ConcatPart};
 pub use conv1d::{conv1d_f32, conv1d_i8, Conv1dDims};
+pub use conv1d_grouped::{conv1d_grouped_f32, conv1d_grouped_i8, GroupedConv1dDims};
 pub use dense::{dense_f32, dense_i8, dense_i8_portable};
+pub use elementwise::{
+    broadcast_map, elementwise_f32, elementwise_i8, Broadcast, Elementwise, ElementwiseF32,
+    MulParams,
+};
 pub use fparams::{clamp_range_f32, FParams};
 pub use layer_norm::{
     layer_norm_channel, layer_norm_eps_q8, layer_norm_f32, layer_norm_i8, LayerNormParams,
 };
 pub use lut::{build_table, element_fn_f32, lut_i8, ElementFn};
+pub use norm::{
+    isqrt_u64, row_norm_f32, row_norm_i8, row_squared_norm_f32, row_squared_norm_i8, NormDims,
+    NORM_FRACTION_BITS,
+};
 pub use pointwise::{
     pointwise_f32, pointwise_i8, pointwise_i8_portable, pointwise_max_f32, pointwise_max_i8,
     pointwise_max_i8_portable,
@@ -74,9 +88,10 @@ pub use pool::{max_pool_f32, max_pool_i8, mean_pool_f32, mean_pool_i8, sum_pool_
 pub use pool1d::{avg_pool1d_f32, avg_pool1d_i8, max_pool1d_f32, max_pool1d_i8, Pool1dDims};
 pub use qparams::QParams;
 pub use requant::{dequantize_slice, quantize_slice, requantize_i8, Requant};
+pub use rows::slice_rows;
 pub use sigmoid::{
-    logistic, logistic_f32, logistic_i8, tanh, tanh_f32, tanh_i8, SigmoidParams, LOGISTIC_OUTPUT,
-    TANH_OUTPUT,
+    logistic, logistic_f32, logistic_i8, logistic_one, tanh, tanh_f32, tanh_i8, tanh_one,
+    SigmoidParams, LOGISTIC_OUTPUT, TANH_OUTPUT,
 };
 pub use softmax::{
     log_softmax_f32, log_softmax_i8, softmax_f32, softmax_i8, LogSoftmaxParams, SoftmaxParams,

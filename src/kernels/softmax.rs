@@ -72,39 +72,36 @@ fn mul_greater_than_one(x: i32, multiplier: i32, left_shift: i32) -> i32 {
     saturating_rounding_doubling_high_mul(shifted, multiplier)
 }
 
-/// int8 SOFTMAX over each of the `rows` rows of `channels` values (row-major); output
-/// `(1/256, -128)`. Returns without writing if a slice is shorter than `rows * channels`.
-pub fn softmax_i8(input: &[i8], rows: usize, channels: usize, p: &SoftmaxParams, out: &mut [i8]) {
-    let len = rows.saturating_mul(channels);
-    let (Some(input), Some(out)) = (input.get(..len), out.get_mut(..len)) else {
-        return;
-    };
-    if channels == 0 {
-        return;
-    }
-    for (x, y) in input
-        .chunks_exact(channels)
-        .zip(out.chunks_exact_mut(channels))
-    {
+/// Values from which the int8 kernels first tabulate `exp` of the 256 possible differences
+/// `x - max` (1 KiB of stack, in a function of its own) instead of evaluating it twice per value;
+/// the results are the same.
+const TABLE_FROM: usize = 512;
+
+/// `exp` of the scaled difference `diff` (<= 0), `None` below `diff_min`.
+#[inline]
+fn softmax_exp(diff: i32, p: &SoftmaxParams) -> Option<i32> {
+    (diff >= p.diff_min).then(|| {
+        exp_on_negative_values(
+            mul_greater_than_one(diff, p.multiplier, p.left_shift),
+            DIFF_INTEGER_BITS,
+        )
+    })
+}
+
+/// The softmax of each row with `exp(diff)` from `exp`.
+#[inline(always)]
+fn softmax_rows(x: &[i8], y: &mut [i8], channels: usize, exp: impl Fn(i32) -> Option<i32>) {
+    for (x, y) in x.chunks_exact(channels).zip(y.chunks_exact_mut(channels)) {
         let max = i32::from(x.iter().copied().max().unwrap_or(i8::MIN));
-        let exp = |v: i8| {
-            let diff = i32::from(v) - max;
-            (diff >= p.diff_min).then(|| {
-                exp_on_negative_values(
-                    mul_greater_than_one(diff, p.multiplier, p.left_shift),
-                    DIFF_INTEGER_BITS,
-                )
-            })
-        };
         let mut sum = 0i32;
         for &v in x {
-            if let Some(e) = exp(v) {
+            if let Some(e) = exp(i32::from(v) - max) {
                 sum = sum.wrapping_add(rescale(e, 0, ACCUM_INTEGER_BITS));
             }
         }
         let (scale, bits_over_unit) = reciprocal(sum, ACCUM_INTEGER_BITS);
         for (o, &v) in y.iter_mut().zip(x) {
-            *o = match exp(v) {
+            *o = match exp(i32::from(v) - max) {
                 Some(e) => {
                     let unsat = rounding_divide_by_pot(
                         saturating_rounding_doubling_high_mul(scale, e),
@@ -115,6 +112,32 @@ pub fn softmax_i8(input: &[i8], rows: usize, channels: usize, p: &SoftmaxParams,
                 None => i8::MIN,
             };
         }
+    }
+}
+
+/// [`softmax_rows`] through a table of the 256 differences.
+#[inline(never)]
+fn softmax_rows_tabulated(x: &[i8], y: &mut [i8], channels: usize, p: &SoftmaxParams) {
+    let table: [Option<i32>; 256] = core::array::from_fn(|d| softmax_exp(-(d as i32), p));
+    softmax_rows(x, y, channels, |diff| {
+        table.get(diff.unsigned_abs() as usize).copied().flatten()
+    });
+}
+
+/// int8 SOFTMAX over each of the `rows` rows of `channels` values (row-major); output
+/// `(1/256, -128)`. Returns without writing if a slice is shorter than `rows * channels`.
+pub fn softmax_i8(input: &[i8], rows: usize, channels: usize, p: &SoftmaxParams, out: &mut [i8]) {
+    let len = rows.saturating_mul(channels);
+    let (Some(input), Some(out)) = (input.get(..len), out.get_mut(..len)) else {
+        return;
+    };
+    if channels == 0 {
+        return;
+    }
+    if len >= TABLE_FROM {
+        softmax_rows_tabulated(input, out, channels, p);
+    } else {
+        softmax_rows(input, out, channels, |diff| softmax_exp(diff, p));
     }
 }
 
@@ -182,37 +205,34 @@ impl LogSoftmaxParams {
     }
 }
 
-/// int8 LOG_SOFTMAX over each row (output `(16/256, 127)`); returns without writing if a slice
-/// is shorter than `rows * channels`.
-pub fn log_softmax_i8(
-    input: &[i8],
-    rows: usize,
+/// `Rescale<12>(exp)` of the scaled difference `diff` (<= 0), `None` below `diff_min`.
+#[inline]
+fn log_softmax_exp(diff: i32, p: &LogSoftmaxParams) -> Option<i32> {
+    (diff >= p.diff_min).then(|| {
+        let q5 = multiply_by_quantized_multiplier(diff, p.multiplier, p.left_shift);
+        rescale(
+            exp_on_negative_values(q5, DIFF_INTEGER_BITS),
+            0,
+            ACCUM_INTEGER_BITS,
+        )
+    })
+}
+
+/// The log-softmax of each row with the accumulated `exp(diff)` from `exp`.
+#[inline(always)]
+fn log_softmax_rows(
+    x: &[i8],
+    y: &mut [i8],
     channels: usize,
     p: &LogSoftmaxParams,
-    out: &mut [i8],
+    exp: impl Fn(i32) -> Option<i32>,
 ) {
-    let len = rows.saturating_mul(channels);
-    let (Some(input), Some(out)) = (input.get(..len), out.get_mut(..len)) else {
-        return;
-    };
-    if channels == 0 {
-        return;
-    }
-    for (x, y) in input
-        .chunks_exact(channels)
-        .zip(out.chunks_exact_mut(channels))
-    {
+    for (x, y) in x.chunks_exact(channels).zip(y.chunks_exact_mut(channels)) {
         let max = i32::from(x.iter().copied().max().unwrap_or(i8::MIN));
         let mut sum = 0i32;
         for &v in x {
-            let diff = i32::from(v) - max;
-            if diff >= p.diff_min {
-                let q5 = multiply_by_quantized_multiplier(diff, p.multiplier, p.left_shift);
-                sum = sum.wrapping_add(rescale(
-                    exp_on_negative_values(q5, DIFF_INTEGER_BITS),
-                    0,
-                    ACCUM_INTEGER_BITS,
-                ));
+            if let Some(e) = exp(i32::from(v) - max) {
+                sum = sum.wrapping_add(e);
             }
         }
         let log_sum =
@@ -233,6 +253,38 @@ pub fn log_softmax_i8(
                 i8::MIN
             };
         }
+    }
+}
+
+/// [`log_softmax_rows`] through a table of the 256 differences.
+#[inline(never)]
+fn log_softmax_rows_tabulated(x: &[i8], y: &mut [i8], channels: usize, p: &LogSoftmaxParams) {
+    let table: [Option<i32>; 256] = core::array::from_fn(|d| log_softmax_exp(-(d as i32), p));
+    log_softmax_rows(x, y, channels, p, |diff| {
+        table.get(diff.unsigned_abs() as usize).copied().flatten()
+    });
+}
+
+/// int8 LOG_SOFTMAX over each row (output `(16/256, 127)`); returns without writing if a slice
+/// is shorter than `rows * channels`.
+pub fn log_softmax_i8(
+    input: &[i8],
+    rows: usize,
+    channels: usize,
+    p: &LogSoftmaxParams,
+    out: &mut [i8],
+) {
+    let len = rows.saturating_mul(channels);
+    let (Some(input), Some(out)) = (input.get(..len), out.get_mut(..len)) else {
+        return;
+    };
+    if channels == 0 {
+        return;
+    }
+    if len >= TABLE_FROM {
+        log_softmax_rows_tabulated(input, out, channels, p);
+    } else {
+        log_softmax_rows(input, out, channels, p, |diff| log_softmax_exp(diff, p));
     }
 }
 
@@ -286,6 +338,25 @@ mod tests {
         softmax_i8(&x, 2, 5, &p, &mut z);
         assert_eq!(z, [5; 3]);
         assert!(SoftmaxParams::from_scale(1.0, 1e-9).is_err());
+    }
+
+    #[test]
+    fn tabulated_rows_equal_the_direct_rows() {
+        let x: [i8; 600] = core::array::from_fn(|i| ((i * 97 + i / 7) % 256) as u8 as i8);
+        for (s, beta) in [(0.1f32, 1.0f32), (0.02, 2.0), (1.0, 0.5)] {
+            let sp = SoftmaxParams::from_scale(beta, s).unwrap();
+            let lp = LogSoftmaxParams::from_scale(s).unwrap();
+            for c in [1usize, 3, 8, 100] {
+                let n = 600 / c * c;
+                let (mut a, mut b) = ([0i8; 600], [0i8; 600]);
+                softmax_i8(&x[..n], n / c, c, &sp, &mut a[..n]);
+                softmax_rows(&x[..n], &mut b[..n], c, |d| softmax_exp(d, &sp));
+                assert_eq!(a, b);
+                log_softmax_i8(&x[..n], n / c, c, &lp, &mut a[..n]);
+                log_softmax_rows(&x[..n], &mut b[..n], c, &lp, |d| log_softmax_exp(d, &lp));
+                assert_eq!(a, b);
+            }
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 /// The four magic bytes at offset 0.
 pub const MAGIC: [u8; 4] = *b"EQF\0";
 /// The newest format version this reader understands. The writer produces the oldest version
-/// that holds the model (1 unless a layer uses an operator added in version 2 or 3).
+/// that holds the model (1 unless a layer uses an operator or a field added in version 2 or 3).
 pub const FORMAT_VERSION: u16 = 3;
 /// The oldest format version this reader accepts.
 pub const MIN_FORMAT_VERSION: u16 = 1;
@@ -173,16 +173,62 @@ code_enum! {
         /// `[eps_q8, (multiplier, shift, beta_q8) per channel]`, f32 `[eps, gamma.., beta..]`.
         /// Version 3.
         LayerNorm = 17,
+        /// Element-wise difference `input - input2` (or `input - constant`), broadcasting as
+        /// `Add`; int8 parameters as `Add` (TFLite Micro SUB). Version 3.
+        Sub = 18,
+        /// Element-wise product (TFLite Micro MUL), broadcasting as `Add`; int8 parameters
+        /// `[m_out, s_out]` of `s1 * s2 / s_out`. Version 3.
+        Mul = 19,
+        /// Per-row squared norm of channels `pad_left..pad_left + kernel`: `(n, c) -> (n, 1)`;
+        /// int8: integer sum of squares, parameters `[m, s]` of `s_in^2 / s_out`. Version 3.
+        RowSquaredNorm = 20,
+        /// Per-row Euclidean norm of channels `pad_left..pad_left + kernel`: `(n, c) -> (n, 1)`;
+        /// int8: integer square root of `2^14` times the sum of squares, parameters `[m, s]`
+        /// of `s_in / (2^7 s_out)`. Version 3.
+        RowNorm = 21,
+        /// Windowed mean over time, geometry as `MaxPool1d` (TFLite Micro AVERAGE_POOL_2D:
+        /// padded taps skipped); output quantization = input's. Version 3.
+        AvgPool1d = 22,
+        /// `(n, c) -> (1, n * c)`, row-major (time-major: element `t * c + j`), fixed `n`;
+        /// output quantization = input's. Version 3.
+        Flatten = 23,
+        /// Rows `pad_left..pad_left + kernel` of a fixed-rows input: `(n, c) -> (kernel, c)`
+        /// (Gather / Slice of time steps); output quantization = input's. Version 3.
+        SliceRows = 24,
     }
 }
 
 impl Op {
-    /// Tensors the operator reads (2 for `Add` and `Concat`, else 1).
+    /// Tensors the operator reads in its two-tensor form (2 for `Add`, `Sub`, `Mul` and
+    /// `Concat`, else 1). The element-wise ops also have a one-tensor form whose second
+    /// operand is a constant in the weights array ([`Op::is_elementwise`]).
     pub const fn input_count(self) -> u8 {
         match self {
-            Self::Add | Self::Concat => 2,
+            Self::Add | Self::Sub | Self::Mul | Self::Concat => 2,
             _ => 1,
         }
+    }
+    /// Whether the operator is a broadcasting element-wise `Add`, `Sub` or `Mul` (second
+    /// operand a tensor, or from version 3 a constant).
+    pub const fn is_elementwise(self) -> bool {
+        matches!(self, Self::Add | Self::Sub | Self::Mul)
+    }
+    /// Whether the record's `pad_left` / `kernel` fields select a range (first, count) of
+    /// channels (`RowNorm`, `RowSquaredNorm`) or rows (`SliceRows`).
+    pub const fn has_range(self) -> bool {
+        matches!(self, Self::RowNorm | Self::RowSquaredNorm | Self::SliceRows)
+    }
+    /// Whether the output keeps the input's int8 scale and zero point.
+    pub const fn keeps_quant(self) -> bool {
+        matches!(
+            self,
+            Self::MaxPool
+                | Self::MaxPool1d
+                | Self::Clamp
+                | Self::AvgPool1d
+                | Self::Flatten
+                | Self::SliceRows
+        )
     }
     /// The first format version that has this operator.
     pub const fn min_version(self) -> u16 {
@@ -207,13 +253,16 @@ impl Op {
     }
     /// Whether the layer record's kernel / stride / padding fields are used.
     pub const fn is_windowed(self) -> bool {
-        matches!(self, Self::Conv1d | Self::MaxPool1d)
+        matches!(self, Self::Conv1d | Self::MaxPool1d | Self::AvgPool1d)
     }
     /// Elements of the parameter array of a parameter-only operator: `(int8 i32s, f32s)`.
+    /// The constant form of an element-wise op has one more int8 parameter: the constant's
+    /// zero point, last.
     pub const fn aux_params(self) -> (usize, usize) {
         match self {
             Self::MeanPool | Self::SumPool => (2, 0),
-            Self::Add => (6, 0),
+            Self::Add | Self::Sub => (6, 0),
+            Self::Mul | Self::RowNorm | Self::RowSquaredNorm => (2, 0),
             Self::Concat => (4, 0),
             Self::LeakyRelu => (4, 1),
             Self::Clamp => (0, 2),

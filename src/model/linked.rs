@@ -40,6 +40,13 @@ pub const fn op(op: Op) -> bool {
         Op::LogSoftmax => cfg!(feature = "op-log-softmax"),
         Op::Lut => cfg!(feature = "op-lut"),
         Op::LayerNorm => cfg!(feature = "op-layer-norm"),
+        Op::Sub => cfg!(feature = "op-sub"),
+        Op::Mul => cfg!(feature = "op-mul"),
+        Op::RowSquaredNorm => cfg!(feature = "op-row-squared-norm"),
+        Op::RowNorm => cfg!(feature = "op-row-norm"),
+        Op::AvgPool1d => cfg!(feature = "op-avg-pool1d"),
+        Op::Flatten => cfg!(feature = "op-flatten"),
+        Op::SliceRows => cfg!(feature = "op-slice-rows"),
     }
 }
 

@@ -426,10 +426,12 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
                 value: op.code(),
             });
         }
-        if u8_at(rec, 2) != op.input_count() {
-            return Err(field("input_count", u8_at(rec, 2).into()));
+        let count = u8_at(rec, 2);
+        let const_form = op.is_elementwise() && count == 1 && h.version >= 3;
+        if count != op.input_count() && !const_form {
+            return Err(field("input_count", count.into()));
         }
-        let two = op.input_count() == 2;
+        let two = count == 2;
         let function_ok = match op {
             Op::Lut => Function::try_from(u8_at(rec, 3)).is_ok(),
             _ => u8_at(rec, 3) == 0,
@@ -440,9 +442,16 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
                 value: u8_at(rec, 3),
             });
         }
-        if (!two && u16_at(rec, 6) != 0) || u16_at(rec, 42) != 0 || i32_at(rec, 44) != 0 {
+        // Version 3: u16 dilation at 42 and u16 groups at 44 (Conv1d only; 0 means 1).
+        let (dilation, groups) = (u16_at(rec, 42), u16_at(rec, 44));
+        let conv_fields = h.version >= 3 && op == Op::Conv1d;
+        if (!two && u16_at(rec, 6) != 0)
+            || (!conv_fields && (dilation != 0 || groups != 0))
+            || u16_at(rec, 46) != 0
+        {
             return Err(field("reserved", 0));
         }
+        let (dilation, groups) = (usize::from(dilation.max(1)), usize::from(groups.max(1)));
         let (inp, out) = (u16_at(rec, 4), u16_at(rec, 8));
         let inp2 = if two { u16_at(rec, 6) } else { inp };
         let (k, stride) = (usize::from(u16_at(rec, 10)), usize::from(u16_at(rec, 12)));
@@ -482,7 +491,12 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
                 }
             }
         }
-        if !op.is_windowed() && (k != 0 || stride != 0 || pad != 0) {
+        let first = usize::from(u16_at(rec, 14));
+        if op.has_range() {
+            if k == 0 || stride != 0 || u16_at(rec, 40) != 0 {
+                return Err(field("range", k as i32));
+            }
+        } else if !op.is_windowed() && (k != 0 || stride != 0 || pad != 0) {
             return Err(field("kernel/stride/pad", (k | stride | pad) as i32));
         }
         let (cin, cout) = (ti.cols, to.cols);
@@ -526,10 +540,14 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
                     return Err(shape_err(inp, (h.max_points, cin), &ti));
                 }
                 let padded = u64::from(ti.rows) + pad as u64;
-                if padded < k as u64 {
+                let span = (dilation as u64) * (k as u64 - 1) + 1;
+                if padded < span {
                     return Err(field("kernel", k as i32));
                 }
-                let n_out = (padded - k as u64) / stride as u64 + 1;
+                if !cin.is_multiple_of(groups as u32) || !cout.is_multiple_of(groups as u32) {
+                    return Err(field("groups", groups as i32));
+                }
+                let n_out = (padded - span) / stride as u64 + 1;
                 if u64::from(to.rows) != n_out || to.rows_kind != RowsKind::Fixed {
                     return Err(shape_err(
                         out,
@@ -537,7 +555,8 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
                         &to,
                     ));
                 }
-                let w = (u64::from(cin) * u64::from(cout)).saturating_mul(k as u64);
+                let cig = u64::from(cin) / groups as u64;
+                let w = (cig * u64::from(cout)).saturating_mul(k as u64);
                 (w, w.saturating_mul(n_out))
             }
             Op::MaxPool | Op::MeanPool | Op::SumPool => {
@@ -546,7 +565,7 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
                 }
                 (0, 0)
             }
-            Op::MaxPool1d => {
+            Op::MaxPool1d | Op::AvgPool1d => {
                 if k == 0 || stride == 0 {
                     return Err(field("kernel/stride", 0));
                 }
@@ -568,7 +587,36 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
                 }
                 (0, 0)
             }
-            Op::Add | Op::LeakyRelu | Op::Clamp => {
+            Op::Add | Op::Sub | Op::Mul => {
+                let w = elementwise_shapes(m, li, rec, &ti, &ti2, &to, const_form)?;
+                (w, 0)
+            }
+            Op::RowNorm | Op::RowSquaredNorm => {
+                if first + k > cin as usize {
+                    return Err(field("range", (first + k) as i32));
+                }
+                if to.rows != ti.rows || to.rows_kind != ti.rows_kind || cout != 1 {
+                    return Err(shape_err(out, (ti.rows, 1), &to));
+                }
+                (0, 0)
+            }
+            Op::SliceRows => {
+                if ti.rows_kind != RowsKind::Fixed || first + k > ti.rows as usize {
+                    return Err(field("range", (first + k) as i32));
+                }
+                if to.rows as usize != k || to.rows_kind != RowsKind::Fixed || cout != cin {
+                    return Err(shape_err(out, (k as u32, cin), &to));
+                }
+                (0, 0)
+            }
+            Op::Flatten => {
+                let c = u64::from(ti.rows) * u64::from(cin);
+                if ti.rows_kind != RowsKind::Fixed || !fixed1(&to) || u64::from(cout) != c {
+                    return Err(shape_err(out, (1, c.min(u32::MAX.into()) as u32), &to));
+                }
+                (0, 0)
+            }
+            Op::LeakyRelu | Op::Clamp => {
                 let same = |t: &TensorInfo| {
                     t.rows == ti.rows && t.rows_kind == ti.rows_kind && t.cols == ti.cols
                 };
@@ -602,13 +650,80 @@ fn check_layers(m: &Model<'_>) -> R<u64> {
             }
         };
         check_parameterless(m, li, op, act, (amin, amax), &ti, &to, out)?;
-        check_arrays(m, li, rec, op, w_elems, u64::from(cout), eb)?;
+        check_arrays(m, li, rec, op, w_elems, u64::from(cout), eb, const_form)?;
         validate_act::check(m, li, op, &ti, &to, out)?;
         macs = macs.saturating_add(layer_macs);
     }
     Ok(macs)
 }
 
+/// Shapes of a broadcasting element-wise layer; returns the constant operand's elements (0 in
+/// the two-tensor form). Version 2 (and older) Add: two tensors of one shape.
+fn elementwise_shapes(
+    m: &Model<'_>,
+    li: usize,
+    rec: &[u8],
+    ti: &TensorInfo,
+    ti2: &TensorInfo,
+    to: &TensorInfo,
+    const_form: bool,
+) -> R<u64> {
+    let (inp2, out) = (u16_at(rec, 6), u16_at(rec, 8));
+    let shape_err = |tensor, expected: (u32, u32), found: &TensorInfo| ModelError::ShapeMismatch {
+        layer: li,
+        tensor,
+        expected,
+        found: (found.rows, found.cols),
+    };
+    let want = if const_form {
+        let eb = element_bytes(m.header.precision) as u64;
+        let len = u64::from(u32_at(rec, 28));
+        let elems = len / eb;
+        let full = u64::from(ti.rows) * u64::from(ti.cols);
+        let ok = len % eb == 0
+            && (elems == 1
+                || elems == u64::from(ti.cols)
+                || (elems == full && ti.rows_kind == RowsKind::Fixed));
+        if !ok {
+            return Err(ModelError::BadWeights {
+                layer: li,
+                offset: u32_at(rec, 24),
+                len: u32_at(rec, 28),
+            });
+        }
+        if to.rows != ti.rows || to.rows_kind != ti.rows_kind || to.cols != ti.cols {
+            return Err(shape_err(out, (ti.rows, ti.cols), to));
+        }
+        return Ok(elems);
+    } else if m.header.version < 3 {
+        (ti.rows, ti.rows_kind, ti.cols)
+    } else {
+        let one = |t: &TensorInfo| t.rows == 1 && t.rows_kind == RowsKind::Fixed;
+        let rows = if ti.rows == ti2.rows && ti.rows_kind == ti2.rows_kind || one(ti2) {
+            (ti.rows, ti.rows_kind)
+        } else if one(ti) {
+            (ti2.rows, ti2.rows_kind)
+        } else {
+            return Err(shape_err(inp2, (ti.rows, ti2.cols), ti2));
+        };
+        let cols = match (ti.cols, ti2.cols) {
+            (a, b) if a == b || b == 1 => a,
+            (1, b) => b,
+            _ => return Err(shape_err(inp2, (ti2.rows, ti.cols), ti2)),
+        };
+        (rows.0, rows.1, cols)
+    };
+    let same = |t: &TensorInfo| t.rows == want.0 && t.rows_kind == want.1 && t.cols == want.2;
+    if m.header.version < 3 && !same(ti2) {
+        return Err(shape_err(inp2, (want.0, want.2), ti2));
+    }
+    if !same(to) {
+        return Err(shape_err(out, (want.0, want.2), to));
+    }
+    Ok(0)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn check_arrays(
     m: &Model<'_>,
     layer: usize,
@@ -617,11 +732,13 @@ fn check_arrays(
     w_elems: u64,
     cout: u64,
     eb: usize,
+    const_form: bool,
 ) -> R<()> {
     let (w_off, w_len) = (u32_at(rec, 24), u32_at(rec, 28));
     let (p_off, p_len) = (u32_at(rec, 32), u32_at(rec, 36));
     let int8 = m.header.precision == Precision::Int8;
     let (aux_i32, aux_f32) = op.aux_params();
+    let aux_i32 = aux_i32 + usize::from(const_form);
     let (per_i32, per_f32) = op.aux_params_per_channel();
     let p_want = if !op.has_weights() {
         let (fixed, per) = if int8 {
@@ -667,7 +784,16 @@ fn check_arrays(
     if validate_act::owns(op) {
         // Parameters checked by `validate_act::check`.
     } else if int8 && !op.has_weights() {
-        // [multiplier, shift] pairs.
+        if let (true, Some(&zp)) = (const_form, view.aux_i32.last()) {
+            if !(-128..=127).contains(&zp) {
+                return Err(ModelError::BadLayerField {
+                    layer,
+                    field: "constant zero point",
+                    value: zp,
+                });
+            }
+        }
+        // [multiplier, shift] pairs (the constant's zero point after them is odd one out).
         for (channel, pair) in view.aux_i32.chunks_exact(2).enumerate() {
             let (mul, sh) = (pair[0], pair[1]);
             if mul < 0 || !SHIFT_RANGE.contains(&sh) {
@@ -731,7 +857,7 @@ fn check_parameterless(
     }
     let int8 = m.header.precision == Precision::Int8;
     // Ops that keep the input's quantization.
-    let same_quant = matches!(op, Op::MaxPool | Op::MaxPool1d | Op::Clamp);
+    let same_quant = op.keeps_quant();
     if int8
         && same_quant
         && (to.scale.to_bits() != ti.scale.to_bits() || to.zero_point != ti.zero_point)
@@ -741,15 +867,15 @@ fn check_parameterless(
             value: to.zero_point,
         });
     }
-    // Ops whose int8 clamp is the full range (only Add and Clamp clamp).
-    if int8 && !matches!(op, Op::Add | Op::Clamp) && (amin != -128 || amax != 127) {
+    // Ops whose int8 clamp is the full range (only the element-wise ops and Clamp clamp).
+    if int8 && !op.is_elementwise() && op != Op::Clamp && (amin != -128 || amax != 127) {
         return Err(ModelError::BadActivationRange {
             layer,
             min: amin,
             max: amax,
         });
     }
-    if op != Op::Add && act != Activation::None {
+    if !op.is_elementwise() && act != Activation::None {
         return Err(ModelError::BadLayerField {
             layer,
             field: "activation",

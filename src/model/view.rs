@@ -94,8 +94,12 @@ pub struct LayerView<'a> {
     pub activation: Activation,
     /// Input tensor id.
     pub input: u16,
-    /// Second input tensor id (`Add`, `Concat`; equal to `input` for one-input ops).
+    /// Second input tensor id (two-tensor `Add`, `Sub`, `Mul`, `Concat`; equal to `input`
+    /// for one-input layers).
     pub input2: u16,
+    /// Tensors read: 2, or 1 (an element-wise op whose second operand is the constant in
+    /// `weights_i8` / `weights_f32`, or a one-input op).
+    pub input_count: u8,
     /// Output tensor id.
     pub output: u16,
     /// Conv1d kernel size (0 for other ops).
@@ -106,11 +110,16 @@ pub struct LayerView<'a> {
     pub pad_left: usize,
     /// Conv1d zero padding after the last row (0 for other ops).
     pub pad_right: usize,
+    /// Conv1d distance between taps (1 unless set, version 3).
+    pub dilation: usize,
+    /// Conv1d channel groups (1 unless set, version 3; `cin` for a depthwise convolution).
+    pub groups: usize,
     /// int8 lower clamp of the output (0 in f32 blobs).
     pub act_min: i32,
     /// int8 upper clamp of the output (0 in f32 blobs).
     pub act_max: i32,
-    /// int8 weights (`cout x cin` or `cout x k x cin`); empty in f32 blobs.
+    /// int8 weights (`cout x cin`, `cout x k x cin / groups`, or the constant operand of an
+    /// element-wise op); empty in f32 blobs.
     pub weights_i8: &'a [i8],
     /// int8 bias per output channel (input zero point folded in); empty in f32 blobs.
     pub bias_i32: &'a [i32],
@@ -118,7 +127,7 @@ pub struct LayerView<'a> {
     pub multiplier: &'a [i32],
     /// int8 requantization shifts per output channel.
     pub shift: &'a [i32],
-    /// f32 weights; empty in int8 blobs.
+    /// f32 weights (or an element-wise op's constant operand); empty in int8 blobs.
     pub weights_f32: &'a [f32],
     /// f32 bias per output channel; empty in int8 blobs.
     pub bias_f32: &'a [f32],
@@ -195,20 +204,24 @@ impl<'a> Model<'a> {
         let p = slice(data, u32_at(rec, 32) as usize, u32_at(rec, 36) as usize);
         let op = Op::try_from(u8_at(rec, 0)).unwrap_or(Op::Dense);
         let input = u16_at(rec, 4);
+        let input_count = u8_at(rec, 2);
         let mut view = LayerView {
             op,
             activation: Activation::try_from(u8_at(rec, 1)).unwrap_or(Activation::None),
             input,
-            input2: if op.input_count() == 2 {
+            input2: if input_count == 2 {
                 u16_at(rec, 6)
             } else {
                 input
             },
+            input_count,
             output: u16_at(rec, 8),
             kernel: usize::from(u16_at(rec, 10)),
             stride: usize::from(u16_at(rec, 12)),
             pad_left: usize::from(u16_at(rec, 14)),
             pad_right: usize::from(u16_at(rec, 40)),
+            dilation: usize::from(u16_at(rec, 42).max(1)),
+            groups: usize::from(u16_at(rec, 44).max(1)),
             act_min: i32_at(rec, 16),
             act_max: i32_at(rec, 20),
             weights_i8: &[],
@@ -228,9 +241,11 @@ impl<'a> Model<'a> {
         match self.header.precision {
             Precision::Int8 if !op.has_weights() => {
                 view.aux_i32 = bytemuck::try_cast_slice(p).unwrap_or(&[]);
+                view.weights_i8 = bytemuck::cast_slice(w);
             }
             Precision::F32 if !op.has_weights() => {
                 view.aux_f32 = bytemuck::try_cast_slice(p).unwrap_or(&[]);
+                view.weights_f32 = bytemuck::try_cast_slice(w).unwrap_or(&[]);
             }
             Precision::Int8 => {
                 view.weights_i8 = bytemuck::cast_slice(w);

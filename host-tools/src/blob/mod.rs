@@ -40,5 +40,5 @@ pub use equiframe::frame::{AxisOrder, Field, FieldKind, Group, Robust};
 pub use equiframe::model::{Activation, FrameMode, Op, OutputKind, Precision, FORMAT_VERSION};
 pub use error::BlobError;
 pub use plan::{plan, Plan, PlanItem};
-pub use types::{BlobLayer, BlobModel, ConvParams, LayerParams, OutputSpec, Quant};
+pub use types::{BlobLayer, BlobModel, Constant, ConvParams, LayerParams, OutputSpec, Quant};
 pub use write::{format_version, layout, write, Layout};

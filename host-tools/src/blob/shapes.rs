@@ -60,7 +60,7 @@ fn infer_layer(
 ) -> Result<(TensorSpec, LayerDerived), BlobError> {
     let cin = inp.cols;
     let cout = l.params.out_channels();
-    let same_quant = matches!(l.op, Op::MaxPool | Op::MaxPool1d | Op::Clamp);
+    let same_quant = l.op.keeps_quant();
     let quant = match m.precision {
         Precision::Int8 if same_quant => inp.quant,
         Precision::Int8 if l.op.fixed_output_quant().is_some() => {
@@ -74,19 +74,40 @@ fn infer_layer(
         layer: li,
         input: (inp.rows, inp.cols),
     };
-    if (l.op.input_count() == 2) != inp2.is_some() {
+    let second_ok = if l.op.is_elementwise() {
+        inp2.is_some() != l.constant.is_some()
+    } else {
+        (l.op.input_count() == 2) == inp2.is_some() && l.constant.is_none()
+    };
+    if !second_ok {
         return Err(BlobError::WrongParams {
             layer: li,
-            expected: "a second input exactly for Add and Concat",
+            expected:
+                "a second input for Add, Sub, Mul (or a constant) and Concat, none for other ops",
         });
     }
     let window = |c: super::ConvParams| -> Result<usize, BlobError> {
         let padded = inp.rows + c.pad_left + c.pad_right;
-        if inp.per_point || c.kernel == 0 || c.stride == 0 || padded < c.kernel {
+        let span = c.dilation.max(1) * c.kernel.saturating_sub(1) + 1;
+        if inp.per_point || c.kernel == 0 || c.stride == 0 || padded < span {
             return Err(bad_shape.clone());
         }
-        Ok((padded - c.kernel) / c.stride + 1)
+        Ok((padded - span) / c.stride + 1)
     };
+    let groups = l.conv.groups.max(1);
+    if l.op != Op::Conv1d && (l.conv.groups > 1 || l.conv.dilation > 1) {
+        return Err(BlobError::WrongParams {
+            layer: li,
+            expected: "dilation and groups only on Conv1d",
+        });
+    }
+    if l.op == Op::Conv1d && (!cin.is_multiple_of(groups) || !cout.is_multiple_of(groups)) {
+        return Err(BlobError::WrongParams {
+            layer: li,
+            expected: "groups dividing the input and output channels",
+        });
+    }
+    let range_end = l.conv.pad_left + l.conv.kernel;
     let (rows, per_point, taps, cols) = match l.op {
         Op::Dense => {
             if inp.rows != 1 || inp.per_point {
@@ -98,21 +119,68 @@ fn infer_layer(
         Op::PointwiseMax => (1, false, 1, cout),
         Op::Conv1d => (window(l.conv)?, false, l.conv.kernel, cout),
         Op::MaxPool | Op::MeanPool | Op::SumPool => (1, false, 0, cin),
-        Op::MaxPool1d => (window(l.conv)?, false, 0, cin),
+        Op::MaxPool1d | Op::AvgPool1d => (window(l.conv)?, false, 0, cin),
         Op::LeakyRelu | Op::Clamp => (inp.rows, inp.per_point, 0, cin),
+        Op::RowNorm | Op::RowSquaredNorm => {
+            if l.conv.kernel == 0 || range_end > cin {
+                return Err(bad_shape);
+            }
+            (inp.rows, inp.per_point, 0, 1)
+        }
+        Op::SliceRows => {
+            if inp.per_point || l.conv.kernel == 0 || range_end > inp.rows {
+                return Err(bad_shape);
+            }
+            (l.conv.kernel, false, 0, cin)
+        }
+        Op::Flatten => {
+            if inp.per_point {
+                return Err(bad_shape);
+            }
+            (1, false, 0, inp.rows * cin)
+        }
+        Op::Add | Op::Sub | Op::Mul if l.constant.is_some() => {
+            let n = l.constant.as_ref().map_or(0, |c| c.len());
+            let ok = n == 1 || n == cin || (n == inp.rows * cin && !inp.per_point);
+            let kind_ok = matches!(
+                (&l.constant, m.precision),
+                (Some(super::Constant::F32(_)), Precision::F32)
+                    | (Some(super::Constant::Int8 { .. }), Precision::Int8)
+            );
+            if !ok || !kind_ok {
+                return Err(BlobError::WrongParams {
+                    layer: li,
+                    expected: "a constant of 1, C or N x C values of the model's precision",
+                });
+            }
+            (inp.rows, inp.per_point, 0, cin)
+        }
+        Op::Add | Op::Sub | Op::Mul => {
+            let b = inp2.unwrap_or(inp);
+            let one = |t: &TensorSpec| t.rows == 1 && !t.per_point;
+            let (rows, pp) = if (b.rows == inp.rows && b.per_point == inp.per_point) || one(&b) {
+                (inp.rows, inp.per_point)
+            } else if one(&inp) {
+                (b.rows, b.per_point)
+            } else {
+                return Err(bad_shape);
+            };
+            let c = match (cin, b.cols) {
+                (a, c) if a == c || c == 1 => a,
+                (1, c) => c,
+                _ => return Err(bad_shape),
+            };
+            (rows, pp, 0, c)
+        }
         Op::Logistic | Op::Tanh | Op::Softmax | Op::LogSoftmax | Op::Lut | Op::LayerNorm => {
             (inp.rows, inp.per_point, 0, cin)
         }
-        Op::Add | Op::Concat => {
+        Op::Concat => {
             let b = inp2.unwrap_or(inp);
             if b.rows != inp.rows || b.per_point != inp.per_point {
                 return Err(bad_shape);
             }
-            if l.op == Op::Add && b.cols != cin {
-                return Err(bad_shape);
-            }
-            let c = if l.op == Op::Add { cin } else { cin + b.cols };
-            (inp.rows, inp.per_point, 0, c)
+            (inp.rows, inp.per_point, 0, cin + b.cols)
         }
         _ => {
             return Err(BlobError::WrongParams {
@@ -121,7 +189,7 @@ fn infer_layer(
             })
         }
     };
-    if !l.op.is_windowed() && l.conv != Default::default() {
+    if !l.op.is_windowed() && !l.op.has_range() && l.conv != Default::default() {
         return Err(BlobError::WrongParams {
             layer: li,
             expected: "no kernel geometry on an op without a window",
@@ -138,12 +206,12 @@ fn infer_layer(
                 },
                 Precision::Int8,
             ) => {
-                check_len(li, "weights", cout * taps * cin, weights.len())?;
+                check_len(li, "weights", cout * taps * cin / groups, weights.len())?;
                 check_len(li, "multiplier", bias.len(), multiplier.len())?;
                 check_len(li, "shift", bias.len(), shift.len())?;
             }
             (LayerParams::F32 { weights, .. }, Precision::F32) => {
-                check_len(li, "weights", cout * taps * cin, weights.len())?;
+                check_len(li, "weights", cout * taps * cin / groups, weights.len())?;
             }
             (_, Precision::Int8) => {
                 return Err(BlobError::WrongParams {
@@ -184,10 +252,10 @@ fn infer_layer(
                 expected: "a function exactly for Lut layers",
             });
         }
-        if l.activation != Activation::None && l.op != Op::Add {
+        if l.activation != Activation::None && !l.op.is_elementwise() {
             return Err(BlobError::WrongParams {
                 layer: li,
-                expected: "no activation on an op without weights other than Add",
+                expected: "no activation on an op without weights other than Add, Sub, Mul",
             });
         }
     }
@@ -199,7 +267,7 @@ fn infer_layer(
             given: 0,
         });
     }
-    let full_range = !l.op.has_weights() && !matches!(l.op, Op::Add | Op::Clamp);
+    let full_range = !l.op.has_weights() && !l.op.is_elementwise() && l.op != Op::Clamp;
     let clamp = match m.precision {
         Precision::Int8 if full_range => (-128, 127),
         Precision::Int8 => match l.clamp {
@@ -213,7 +281,7 @@ fn infer_layer(
     } else {
         rows
     };
-    let macs = (mac_rows * taps * cin * cout) as u64;
+    let macs = (mac_rows * taps * (cin / groups) * cout) as u64;
     let out = TensorSpec {
         rows,
         cols,

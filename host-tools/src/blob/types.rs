@@ -46,17 +46,54 @@ impl OutputSpec {
     }
 }
 
-/// Conv1d geometry (all zero for other ops).
+/// Conv1d / pooling geometry (all zero for other ops). `RowNorm`, `RowSquaredNorm` and
+/// `SliceRows` select `kernel` channels / rows starting at `pad_left`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ConvParams {
-    /// Kernel size.
+    /// Kernel size (range ops: count).
     pub kernel: usize,
     /// Stride.
     pub stride: usize,
-    /// Zero padding before the first row.
+    /// Zero padding before the first row (range ops: first index).
     pub pad_left: usize,
     /// Zero padding after the last row.
     pub pad_right: usize,
+    /// Conv1d distance between taps; 0 and 1 both mean 1 (format version 3 above 1).
+    pub dilation: usize,
+    /// Conv1d channel groups; 0 and 1 both mean 1 (format version 3 above 1). Weights are
+    /// `cout x k x cin / groups`.
+    pub groups: usize,
+}
+
+/// The constant second operand of an element-wise `Add`, `Sub` or `Mul` (format version 3):
+/// 1 value (a scalar), `C` values (one row, broadcast over rows) or `N x C` values (fixed
+/// rows).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Constant {
+    /// f32 values.
+    F32(Vec<f32>),
+    /// int8 values with their own quantization (the writer stores the zero point as the last
+    /// int8 parameter; the scale is in the multipliers).
+    Int8 {
+        /// Quantized values.
+        values: Vec<i8>,
+        /// Their quantization.
+        quant: Quant,
+    },
+}
+
+impl Constant {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::F32(v) => v.len(),
+            Self::Int8 { values, .. } => values.len(),
+        }
+    }
+    /// Whether there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// A layer's weights and requantization parameters.
@@ -136,6 +173,8 @@ pub struct BlobLayer {
     pub output_quant: Quant,
     /// Weights and parameters.
     pub params: LayerParams,
+    /// Constant second operand of an element-wise op (`input2` is then `None`).
+    pub constant: Option<Constant>,
     /// The element-wise function of an `Op::Lut` layer (record byte 3); `None` otherwise.
     pub function: Option<Function>,
 }
@@ -152,6 +191,7 @@ impl BlobLayer {
             conv: ConvParams::default(),
             output_quant: Quant::default(),
             params: LayerParams::F32 { weights, bias },
+            constant: None,
             function: None,
         }
     }
@@ -179,6 +219,7 @@ impl BlobLayer {
                 multiplier,
                 shift,
             },
+            constant: None,
             function: None,
         }
     }
@@ -198,12 +239,33 @@ impl BlobLayer {
             conv: ConvParams::default(),
             output_quant: Quant::default(),
             params,
+            constant: None,
             function: None,
         }
     }
     /// Sets the second input (Add, Concat).
     pub fn with_input2(mut self, input2: usize) -> Self {
         self.input2 = Some(input2);
+        self
+    }
+    /// Sets the constant second operand (element-wise Add, Sub, Mul).
+    pub fn with_constant(mut self, constant: Constant) -> Self {
+        self.constant = Some(constant);
+        self
+    }
+    /// Sets the channel / row range of `RowNorm`, `RowSquaredNorm`, `SliceRows`.
+    pub fn with_range(mut self, first: usize, count: usize) -> Self {
+        self.conv = ConvParams {
+            kernel: count,
+            pad_left: first,
+            ..ConvParams::default()
+        };
+        self
+    }
+    /// Sets Conv1d dilation and groups (after [`with_conv`](Self::with_conv)).
+    pub fn with_groups(mut self, dilation: usize, groups: usize) -> Self {
+        self.conv.dilation = dilation;
+        self.conv.groups = groups;
         self
     }
     /// Sets the int8 output quantization.
@@ -239,6 +301,7 @@ impl BlobLayer {
             stride,
             pad_left,
             pad_right,
+            ..ConvParams::default()
         };
         self
     }

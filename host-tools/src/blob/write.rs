@@ -8,7 +8,7 @@ use equiframe::model::format::{
     accumulator_len, align_up, output_kind_len, ARENA_ALIGN, DATA_ALIGN, HEADER_LEN,
     LAYER_RECORD_LEN, MAGIC, MAX_SCHEMA_FIELDS, OUTPUT_RECORD_LEN, TENSOR_RECORD_LEN,
 };
-use equiframe::model::{crc32, FrameMode, Model, OutputKind, Precision, FORMAT_VERSION};
+use equiframe::model::{crc32, FrameMode, Model, Op, OutputKind, Precision, FORMAT_VERSION};
 
 /// Everything the writer derives from a [`BlobModel`] before serializing it.
 #[derive(Clone, Debug, PartialEq)]
@@ -166,11 +166,21 @@ fn push_array(data: &mut Vec<u8>, bytes: &[u8]) -> (usize, usize) {
     (off, bytes.len())
 }
 
-/// The oldest format version that holds `m` (at most [`FORMAT_VERSION`]).
+/// The oldest format version that holds `m` (at most [`FORMAT_VERSION`]): the newest
+/// operator, and version 3 for a constant operand, a broadcasting `Add`, dilation or groups.
 pub fn format_version(m: &BlobModel) -> u16 {
+    let tensors = infer(m).map(|(t, _)| t).unwrap_or_default();
+    let shape = |t: usize| tensors.get(t).map(|s| (s.rows, s.cols, s.per_point));
+    let v3 = |l: &super::BlobLayer| {
+        l.constant.is_some()
+            || l.conv.dilation > 1
+            || l.conv.groups > 1
+            || l.input2
+                .is_some_and(|b| l.op == Op::Add && shape(b) != shape(l.input))
+    };
     m.layers
         .iter()
-        .map(|l| l.op.min_version())
+        .map(|l| if v3(l) { 3 } else { l.op.min_version() })
         .max()
         .unwrap_or(1)
         .min(FORMAT_VERSION)
@@ -219,12 +229,25 @@ pub fn write(m: &BlobModel) -> Result<Vec<u8>, BlobError> {
                 (Vec::new(), p.iter().flat_map(|x| x.to_le_bytes()).collect())
             }
         };
+        let (w, p) = match &l.constant {
+            None => (w, p),
+            Some(super::Constant::F32(c)) => (c.iter().flat_map(|x| x.to_le_bytes()).collect(), p),
+            Some(super::Constant::Int8 { values, quant }) => {
+                let mut p = p;
+                p.extend_from_slice(&quant.zero_point.to_le_bytes());
+                (values.iter().map(|&x| x as u8).collect(), p)
+            }
+        };
         let (w_off, w_len) = push_array(&mut data, &w);
         let (p_off, p_len) = push_array(&mut data, &p);
         let r = layer_table + i * LAYER_RECORD_LEN;
         records[r] = l.op.code();
         records[r + 1] = l.activation.code();
-        records[r + 2] = l.op.input_count();
+        records[r + 2] = if l.constant.is_some() {
+            1
+        } else {
+            l.op.input_count()
+        };
         records[r + 3] = l.function.map_or(0, |f| f.code());
         put_u16(&mut records, r + 4, l.input as u16);
         if let Some(i2) = l.input2 {
@@ -238,6 +261,9 @@ pub fn write(m: &BlobModel) -> Result<Vec<u8>, BlobError> {
         put_u16(&mut records, r + 12, conv(l.conv.stride)?);
         put_u16(&mut records, r + 14, conv(l.conv.pad_left)?);
         put_u16(&mut records, r + 40, conv(l.conv.pad_right)?);
+        let one_is_zero = |v: usize| if v <= 1 { 0 } else { v };
+        put_u16(&mut records, r + 42, conv(one_is_zero(l.conv.dilation))?);
+        put_u16(&mut records, r + 44, conv(one_is_zero(l.conv.groups))?);
         put_i32(&mut records, r + 16, d.clamp.0);
         put_i32(&mut records, r + 20, d.clamp.1);
         put_u32(&mut records, r + 24, to_u32("weights", w_off)?);

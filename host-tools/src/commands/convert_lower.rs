@@ -7,8 +7,8 @@
 
 use anyhow::bail;
 
-use crate::blob::{Activation as BAct, BlobLayer, LayerParams, Op as BOp};
-use crate::ir::{Activation, Graph, Linear, Op, PoolKind, Shape};
+use crate::blob::{Activation as BAct, BlobLayer, Constant, LayerParams, Op as BOp};
+use crate::ir::{Activation, BinaryKind, Graph, Linear, Op, PoolKind, Shape};
 use equiframe::model::Function;
 
 /// The backbone as blob layers (f32), with the IR layer each came from.
@@ -92,6 +92,25 @@ fn activation_layer(t: usize, a: Activation) -> BlobLayer {
 
 fn linear_layer(op: BOp, input: usize, w: &Linear) -> BlobLayer {
     BlobLayer::f32(op, input, w.weights.clone(), w.bias.clone())
+}
+
+/// Pushes `l` with activation `a` fused when the blob can, else followed by a layer of its own.
+fn with_act(cx: &mut Ctx, name: &str, l: BlobLayer, a: Activation) -> usize {
+    match fused(a) {
+        Some(f) => cx.push(name, l.with_activation(f)),
+        None => {
+            let t = cx.push(name, l);
+            standalone(cx, name, t, a)
+        }
+    }
+}
+
+fn binary_op(k: BinaryKind) -> BOp {
+    match k {
+        BinaryKind::Add => BOp::Add,
+        BinaryKind::Sub => BOp::Sub,
+        BinaryKind::Mul => BOp::Mul,
+    }
 }
 
 /// Lowers `g` (already fused with `ir::fuse_pointwise_max`).
@@ -188,6 +207,81 @@ pub fn lower(g: &Graph) -> anyhow::Result<Lowered> {
                         standalone(&mut cx, name, t, *a)
                     }
                 }
+            }
+            Op::Binary { kind, act } => {
+                let l = BlobLayer::param_only(binary_op(*kind), x, LayerParams::None)
+                    .with_input2(ins[1]);
+                with_act(&mut cx, name, l, *act)
+            }
+            Op::BinaryConst {
+                kind,
+                constant,
+                act,
+            } => {
+                let l = BlobLayer::param_only(binary_op(*kind), x, LayerParams::None)
+                    .with_constant(Constant::F32(constant.clone()));
+                with_act(&mut cx, name, l, *act)
+            }
+            Op::RowNorm {
+                first,
+                count,
+                squared,
+            } => {
+                let op = if *squared {
+                    BOp::RowSquaredNorm
+                } else {
+                    BOp::RowNorm
+                };
+                let l = BlobLayer::param_only(op, x, LayerParams::None).with_range(*first, *count);
+                cx.push(name, l)
+            }
+            Op::AvgPool1d {
+                k,
+                stride,
+                pad_begin,
+                pad_end,
+            } => {
+                if fixed.is_none() {
+                    bail!("layer '{name}' (avg_pool1d) needs a fixed number of time steps");
+                }
+                cx.push(
+                    name,
+                    BlobLayer::param_only(BOp::AvgPool1d, x, LayerParams::None)
+                        .with_conv(*k, *stride, *pad_begin, *pad_end),
+                )
+            }
+            Op::Conv1dGrouped {
+                linear: w,
+                k,
+                stride,
+                pad_begin,
+                pad_end,
+                dilation,
+                groups,
+            } => {
+                if fixed.is_none() {
+                    bail!("layer '{name}' (conv1d, kernel {k}) needs a fixed number of time steps: export the ONNX input as (B,N,C) with N fixed");
+                }
+                let l = linear_layer(BOp::Conv1d, x, w)
+                    .with_conv(*k, *stride, *pad_begin, *pad_end)
+                    .with_groups(*dilation, *groups);
+                with_act(&mut cx, name, l, w.act)
+            }
+            Op::Flatten | Op::SliceRows { .. } => {
+                if fixed.is_none() {
+                    bail!(
+                        "layer '{name}' ({}) needs a fixed number of time steps",
+                        l.op.kind()
+                    );
+                }
+                let l = match &l.op {
+                    Op::SliceRows { first, count } => {
+                        BlobLayer::param_only(BOp::SliceRows, x, LayerParams::None)
+                            .with_range(*first, *count)
+                    }
+                    _ => BlobLayer::param_only(BOp::Flatten, x, LayerParams::None),
+                };
+                cx.push(name, l)
             }
             Op::Softmax { beta } => cx.push(
                 name,

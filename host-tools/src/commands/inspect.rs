@@ -114,12 +114,14 @@ pub fn info(m: &Model<'_>) -> Info {
                 + l.aux_f32.len()
                 + l.aux_i32.len() / 2;
             let mut inputs = vec![l.input];
-            if l.op.input_count() == 2 {
+            if l.input_count == 2 {
                 inputs.push(l.input2);
             }
+            // The one-tensor form of Add / Sub / Mul: the second operand is a constant.
+            let constant = l.op.is_elementwise() && l.input_count == 1;
             LayerInfo {
                 index,
-                op: format!("{:?}", l.op),
+                op: format!("{:?}{}", l.op, if constant { "(const)" } else { "" }),
                 activation: format!("{:?}", l.activation),
                 inputs,
                 output: l.output,

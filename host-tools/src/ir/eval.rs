@@ -1,7 +1,7 @@
 //! The float (f32) reference evaluator of the IR: one sample at a time, every value kept (the
 //! calibration pass reads the intermediate ranges). Sums run in index order.
 
-use super::{Graph, Linear, Op, PoolKind, Shape};
+use super::{BinaryKind, Graph, Linear, Op, PoolKind, Shape};
 
 /// Why a sample could not be evaluated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,6 +45,11 @@ pub(crate) fn window_out(n: usize, k: usize, stride: usize, pb: usize, pe: usize
     (padded >= k && stride > 0).then(|| (padded - k) / stride + 1)
 }
 
+/// Span of a dilated window of `k` taps.
+pub(crate) fn span(k: usize, dilation: usize) -> usize {
+    dilation.max(1) * k.saturating_sub(1) + 1
+}
+
 /// Rows of every value for an input of `n` points (1 for vectors; 0 where a window does not
 /// fit).
 pub(crate) fn value_rows(g: &Graph, n: usize) -> Vec<usize> {
@@ -73,7 +78,36 @@ pub(crate) fn value_rows(g: &Graph, n: usize) -> Vec<usize> {
                 stride,
                 pad_begin,
                 pad_end,
+            }
+            | Op::AvgPool1d {
+                k,
+                stride,
+                pad_begin,
+                pad_end,
             } => window_out(inr, *k, *stride, *pad_begin, *pad_end).unwrap_or(0),
+            Op::Conv1dGrouped {
+                k,
+                stride,
+                pad_begin,
+                pad_end,
+                dilation,
+                ..
+            } => window_out(inr, span(*k, *dilation), *stride, *pad_begin, *pad_end).unwrap_or(0),
+            Op::Binary { .. } => {
+                let r2 = l
+                    .inputs
+                    .get(1)
+                    .and_then(|&i| rows.get(i))
+                    .copied()
+                    .unwrap_or(0);
+                if inr == 1 {
+                    r2
+                } else {
+                    inr
+                }
+            }
+            Op::Flatten => 1,
+            Op::SliceRows { count, .. } => *count,
             _ => inr,
         };
         if let Some(r) = rows.get_mut(l.output) {
@@ -121,7 +155,7 @@ pub fn eval_all(g: &Graph, sample: &[f32], n: usize) -> Result<Vec<Vec<f32>>, Ev
         let cin = g.values[l.inputs[0]].channels();
         let rows = x.len().checked_div(cin).unwrap_or(0);
         let mut out = Vec::new();
-        if l.inputs.len() > 1 {
+        if l.inputs.len() > 1 && !matches!(l.op, Op::Binary { .. }) {
             let rs: Vec<usize> = l
                 .inputs
                 .iter()
@@ -225,6 +259,114 @@ pub fn eval_all(g: &Graph, sample: &[f32], n: usize) -> Result<Vec<Vec<f32>>, Ev
                 let y = &vals[l.inputs[1]];
                 out = x.iter().zip(y).map(|(p, q)| a.apply(p + q)).collect();
             }
+            Op::Binary { kind, act } => {
+                let i2 = l.inputs[1];
+                let (y, c2) = (&vals[i2], g.values[i2].channels());
+                let r2 = y.len().checked_div(c2).unwrap_or(0);
+                out = broadcast(l, (x, rows, cin), (y, r2, c2), *kind, *act)?;
+            }
+            Op::BinaryConst {
+                kind,
+                constant,
+                act,
+            } => {
+                let cshape = match constant.len() {
+                    1 => (1, 1),
+                    n if n == cin => (1, cin),
+                    _ => (rows, cin),
+                };
+                out = broadcast(
+                    l,
+                    (x, rows, cin),
+                    (constant, cshape.0, cshape.1),
+                    *kind,
+                    *act,
+                )?;
+            }
+            Op::RowNorm {
+                first,
+                count,
+                squared,
+            } => {
+                for row in x.chunks_exact(cin.max(1)) {
+                    let seg = row.get(*first..first + count).unwrap_or(&[]);
+                    let s = seg.iter().fold(0.0f32, |a, &v| a + v * v);
+                    out.push(if *squared { s } else { s.sqrt() });
+                }
+            }
+            Op::AvgPool1d {
+                k,
+                stride,
+                pad_begin,
+                pad_end,
+            } => {
+                let n_out =
+                    window_out(rows, *k, *stride, *pad_begin, *pad_end).ok_or_else(|| {
+                        EvalError::TooShort {
+                            layer: l.name.clone(),
+                            rows: rows + pad_begin + pad_end,
+                            k: *k,
+                        }
+                    })?;
+                for t in 0..n_out {
+                    let start = (t * stride) as isize - *pad_begin as isize;
+                    let lo = start.max(0) as usize;
+                    let hi = ((start + *k as isize).max(0) as usize).min(rows);
+                    for ch in 0..cin {
+                        let s: f32 = (lo..hi).map(|r| x[r * cin + ch]).sum();
+                        out.push(s / (hi.saturating_sub(lo)).max(1) as f32);
+                    }
+                }
+            }
+            Op::Conv1dGrouped {
+                linear: w,
+                k,
+                stride,
+                pad_begin,
+                pad_end,
+                dilation,
+                groups,
+            } => {
+                let sp = span(*k, *dilation);
+                let n_out =
+                    window_out(rows, sp, *stride, *pad_begin, *pad_end).ok_or_else(|| {
+                        EvalError::TooShort {
+                            layer: l.name.clone(),
+                            rows: rows + pad_begin + pad_end,
+                            k: sp,
+                        }
+                    })?;
+                let g = (*groups).max(1);
+                let (cig, cog) = (w.cin / g, w.cout / g);
+                for t in 0..n_out {
+                    for (o, wo) in w.weights.chunks_exact((k * cig).max(1)).enumerate() {
+                        let c0 = (o / cog.max(1)) * cig;
+                        let mut acc = w.bias[o];
+                        for (j, wk) in wo.chunks_exact(cig.max(1)).enumerate() {
+                            let r = (t * stride + j * dilation) as isize - *pad_begin as isize;
+                            if r < 0 || r as usize >= rows {
+                                continue;
+                            }
+                            let base = r as usize * cin + c0;
+                            for (a, b) in x[base..base + cig].iter().zip(wk) {
+                                acc += a * b;
+                            }
+                        }
+                        out.push(w.act.apply(acc));
+                    }
+                }
+            }
+            Op::Flatten => out = x.clone(),
+            Op::SliceRows { first, count } => {
+                out = x
+                    .get(first * cin..(first + count) * cin)
+                    .ok_or_else(|| EvalError::TooShort {
+                        layer: l.name.clone(),
+                        rows,
+                        k: first + count,
+                    })?
+                    .to_vec();
+            }
             Op::Concat => {
                 let parts: Vec<(&Vec<f32>, usize)> = l
                     .inputs
@@ -247,6 +389,34 @@ pub fn eval_all(g: &Graph, sample: &[f32], n: usize) -> Result<Vec<Vec<f32>>, Ev
 pub fn eval(g: &Graph, sample: &[f32], n: usize) -> Result<Vec<f32>, EvalError> {
     let mut vals = eval_all(g, sample, n)?;
     Ok(std::mem::take(&mut vals[g.output]))
+}
+
+/// `a (kind) b` broadcast over rows and channels, then `act`.
+fn broadcast(
+    l: &super::Layer,
+    (a, ra, ca): (&[f32], usize, usize),
+    (b, rb, cb): (&[f32], usize, usize),
+    kind: BinaryKind,
+    act: super::Activation,
+) -> Result<Vec<f32>, EvalError> {
+    let dim = |x: usize, y: usize| (x == y || x == 1 || y == 1).then(|| x.max(y));
+    let (Some(r), Some(c)) = (dim(ra, rb), dim(ca, cb)) else {
+        return Err(EvalError::RowMismatch {
+            layer: l.name.clone(),
+            rows: vec![ra, rb],
+        });
+    };
+    let at = |rows: usize, cols: usize, i: usize, j: usize| {
+        (if rows == 1 { 0 } else { i }) * cols + if cols == 1 { 0 } else { j }
+    };
+    let mut out = Vec::with_capacity(r * c);
+    for i in 0..r {
+        for j in 0..c {
+            let (p, q) = (a[at(ra, ca, i, j)], b[at(rb, cb, i, j)]);
+            out.push(act.apply(kind.apply(p, q)));
+        }
+    }
+    Ok(out)
 }
 
 fn pool(x: &[f32], c: usize, kind: PoolKind) -> Vec<f32> {

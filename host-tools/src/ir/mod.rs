@@ -5,6 +5,23 @@
 //! Tensors are per sample and channels last: a point set or time window is `(N, C)` row-major
 //! ([`Shape::Points`]), a global feature is `(C)` ([`Shape::Vector`]).
 //!
+//! # Targeting the IR from an importer
+//!
+//! | pattern | IR |
+//! |---|---|
+//! | `a + b`, `a - b`, `a * b` between values (NumPy broadcasting over rows or channels: `(N, C)` with `(C)`, `(N, 1)`, `(1)`) | [`Op::Binary`], inputs `[a, b]` |
+//! | `x + c`, `x - c`, `x * c` with a constant `c` of 1, `C` or `N x C` values (`N` fixed) | [`Op::BinaryConst`] |
+//! | `x / c` | [`Op::div_const`] (a `Mul` by `1 / c`) |
+//! | `c - x` | `Mul` by `-1`, then `Add` of `c` (two [`Op::BinaryConst`]) |
+//! | `ReduceL2(x[:, a..a+k], axis=-1, keepdims)`, `Sqrt(ReduceSum(x * x))` | [`Op::RowNorm`] `{ squared: false }`, output `(N, 1)` |
+//! | `ReduceSum(x * x)`, `ReduceSumSquare`, `Sum(Pow(x, 2))` over channels | [`Op::RowNorm`] `{ squared: true }` |
+//! | `x - x.mean(1, keepdim=True)` | [`Op::GlobalPool`] (`Mean`, a `(C)` vector) then [`Op::Binary`] `Sub` `[x, mean]` |
+//! | `AvgPool1d` (`count_include_pad=False`; TFLite's AVERAGE_POOL_2D) | [`Op::AvgPool1d`] |
+//! | `Conv1d(groups=g, dilation=d)`, depthwise (`groups = C`) | [`Op::Conv1dGrouped`], weights `cout x k x (cin / g)` |
+//! | `padding='same'` / `SAME_UPPER` | explicit `pad_begin = total / 2`, `pad_end = total - total / 2` with `total = (n_out - 1) * stride + dilation * (k - 1) + 1 - n` |
+//! | `Flatten` of a fixed `(N, C)` window, then `Linear` | [`Op::Flatten`] (time-major, element `t * C + j`), then the `Linear`'s weight columns permuted with [`permute_channels_first`] |
+//! | `h[:, :, -1]` (Gather of one time step), `Slice` of rows | [`Op::SliceRows`] with `first` resolved (`N - 1`), output `(C)` for one row |
+//!
 //! Activation-type layers, for importers to target (each lowers to one blob layer; int8
 //! parameters are computed by the quantizer, bit-exact with TFLite Micro where TFLite has the
 //! kernel):
@@ -155,6 +172,44 @@ pub enum PoolKind {
     Sum,
 }
 
+/// Element-wise arithmetic of [`Op::Binary`] and [`Op::BinaryConst`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryKind {
+    /// `a + b`.
+    Add,
+    /// `a - b`.
+    Sub,
+    /// `a * b`.
+    Mul,
+}
+
+impl BinaryKind {
+    /// Applies the operation to one pair.
+    pub fn apply(self, a: f32, b: f32) -> f32 {
+        match self {
+            BinaryKind::Add => a + b,
+            BinaryKind::Sub => a - b,
+            BinaryKind::Mul => a * b,
+        }
+    }
+}
+
+/// Rewrites the weights of a `Linear` that follows a PyTorch channels-first flatten of a
+/// `(c, n)` tensor (input column `j * n + t`) into the blob's time-major order of
+/// [`Op::Flatten`] (input column `t * c + j`). `weights` is `cout x (n * c)`.
+pub fn permute_channels_first(weights: &[f32], cout: usize, n: usize, c: usize) -> Vec<f32> {
+    let cin = n * c;
+    let mut out = vec![0.0; weights.len()];
+    for o in 0..cout.min(weights.len() / cin.max(1)) {
+        for t in 0..n {
+            for j in 0..c {
+                out[o * cin + t * c + j] = weights[o * cin + j * n + t];
+            }
+        }
+    }
+    out
+}
+
 /// Weights and bias of a linear layer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Linear {
@@ -211,6 +266,73 @@ pub enum Op {
     Add(Activation),
     /// Concatenation along channels of values with the same number of points.
     Concat,
+    /// Element-wise `inputs[0] (kind) inputs[1]` with broadcasting: each operand's rows are the
+    /// output's or 1 (a [`Shape::Vector`] is one row), its channels the output's or 1; then
+    /// an activation.
+    Binary {
+        /// Add, Sub or Mul.
+        kind: BinaryKind,
+        /// Activation applied after.
+        act: Activation,
+    },
+    /// Element-wise `input (kind) constant`: the constant has 1 value, one value per channel,
+    /// or one per element (fixed `N`); then an activation.
+    BinaryConst {
+        /// Add, Sub or Mul.
+        kind: BinaryKind,
+        /// Constant values.
+        constant: Vec<f32>,
+        /// Activation applied after.
+        act: Activation,
+    },
+    /// Per-row Euclidean norm (or its square) of channels `first..first + count`:
+    /// `(N, C) -> (N, 1)`.
+    RowNorm {
+        /// First channel.
+        first: usize,
+        /// Channels.
+        count: usize,
+        /// `true`: the sum of squares; `false`: its square root.
+        squared: bool,
+    },
+    /// Windowed mean over time over the valid (non-padded) taps: `(N, C) -> (N_out, C)`.
+    AvgPool1d {
+        /// Window.
+        k: usize,
+        /// Stride.
+        stride: usize,
+        /// Padding before.
+        pad_begin: usize,
+        /// Padding after.
+        pad_end: usize,
+    },
+    /// Grouped, dilated 1D convolution: `(N, cin) -> (N_out, cout)`, weights
+    /// `cout x k x (cin / groups)`; `groups = cin` is depthwise.
+    Conv1dGrouped {
+        /// Weights, bias, activation (`linear.cin` is the full input channel count).
+        linear: Linear,
+        /// Kernel size.
+        k: usize,
+        /// Stride.
+        stride: usize,
+        /// Zero padding before the first step.
+        pad_begin: usize,
+        /// Zero padding after the last step.
+        pad_end: usize,
+        /// Distance between taps.
+        dilation: usize,
+        /// Channel groups.
+        groups: usize,
+    },
+    /// `(N, C) -> (N * C)` with fixed `N`, time-major (element `t * C + j`).
+    Flatten,
+    /// Rows `first..first + count` of a fixed-`N` value (`(C)` for one row).
+    SliceRows {
+        /// First row.
+        first: usize,
+        /// Rows.
+        count: usize,
+    },
     /// `softmax(beta x)` over the channels of each row.
     Softmax {
         /// Input scale (ONNX / PyTorch: 1; TFLite's `beta`).
@@ -248,6 +370,26 @@ impl Op {
             Op::Softmax { .. } => "softmax",
             Op::LogSoftmax => "log_softmax",
             Op::LayerNorm { .. } => "layer_norm",
+            Op::Binary { kind, .. } | Op::BinaryConst { kind, .. } => match kind {
+                BinaryKind::Add => "add",
+                BinaryKind::Sub => "sub",
+                BinaryKind::Mul => "mul",
+            },
+            Op::RowNorm { squared: false, .. } => "row_norm",
+            Op::RowNorm { squared: true, .. } => "row_squared_norm",
+            Op::AvgPool1d { .. } => "avg_pool1d",
+            Op::Conv1dGrouped { .. } => "conv1d_grouped",
+            Op::Flatten => "flatten",
+            Op::SliceRows { .. } => "slice_rows",
+        }
+    }
+
+    /// `x / c` as [`Op::BinaryConst`] `Mul` by the reciprocals (division by a constant).
+    pub fn div_const(constant: &[f32], act: Activation) -> Op {
+        Op::BinaryConst {
+            kind: BinaryKind::Mul,
+            constant: constant.iter().map(|&c| 1.0 / c).collect(),
+            act,
         }
     }
 
@@ -257,7 +399,8 @@ impl Op {
             Op::Dense(l)
             | Op::Pointwise(l)
             | Op::PointwiseMax(l)
-            | Op::Conv1d { linear: l, .. } => Some(l),
+            | Op::Conv1d { linear: l, .. }
+            | Op::Conv1dGrouped { linear: l, .. } => Some(l),
             _ => None,
         }
     }
@@ -268,7 +411,8 @@ impl Op {
             Op::Dense(l)
             | Op::Pointwise(l)
             | Op::PointwiseMax(l)
-            | Op::Conv1d { linear: l, .. } => Some(l),
+            | Op::Conv1d { linear: l, .. }
+            | Op::Conv1dGrouped { linear: l, .. } => Some(l),
             _ => None,
         }
     }
@@ -276,7 +420,7 @@ impl Op {
     /// The activation fused at the end of the layer, if the layer can carry one.
     pub fn act_mut(&mut self) -> Option<&mut Activation> {
         match self {
-            Op::Add(a) => Some(a),
+            Op::Add(a) | Op::Binary { act: a, .. } | Op::BinaryConst { act: a, .. } => Some(a),
             other => other.linear_mut().map(|l| &mut l.act),
         }
     }
@@ -342,7 +486,9 @@ impl Graph {
                     Op::Dense(w) => (w.cin * w.cout) as u64,
                     Op::Pointwise(w) => out_rows * (w.cin * w.cout) as u64,
                     Op::PointwiseMax(w) => in_rows * (w.cin * w.cout) as u64,
-                    Op::Conv1d { linear, .. } => out_rows * linear.weights.len() as u64,
+                    Op::Conv1d { linear, .. } | Op::Conv1dGrouped { linear, .. } => {
+                        out_rows * linear.weights.len() as u64
+                    }
                     _ => 0,
                 }
             })

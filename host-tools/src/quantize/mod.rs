@@ -255,7 +255,7 @@ pub fn quantize(
         .map(|s| params::quant_of_range(s.lo, s.hi))
         .collect();
     for (i, l) in fmodel.layers.iter().enumerate() {
-        if matches!(l.op, Op::MaxPool | Op::MaxPool1d | Op::Clamp) {
+        if l.op.keeps_quant() {
             tq[i + 1] = tq[l.input];
         }
         if let Some(q) = act::fixed_output_quant(l.op) {

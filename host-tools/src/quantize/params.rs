@@ -2,10 +2,10 @@
 //! per-channel int8 weights, int32 bias with the input zero point folded in, Q31 multipliers.
 
 use anyhow::anyhow;
-use equiframe::kernels::{AddParams, LeakyReluParams, Requant};
+use equiframe::kernels::{AddParams, LeakyReluParams, MulParams, Requant, NORM_FRACTION_BITS};
 use equiframe::quant::{fold_zero_point, quantize_multiplier};
 
-use crate::blob::{BlobLayer, LayerParams, Op, Quant};
+use crate::blob::{BlobLayer, Constant, LayerParams, Op, Quant};
 
 /// Asymmetric int8 quantization of the range `[lo, hi]` (widened to contain 0, as TFLite):
 /// `scale = (hi - lo) / 255`, `zero_point = round(-128 - lo / scale)`.
@@ -63,6 +63,8 @@ pub fn quantize_linear(
     let cout = bias.len();
     let (wq, sw) = quantize_weights(weights, cout);
     let per_row = weights.len() / cout.max(1);
+    // Grouped Conv1d: output channel c reads input channels of its group only.
+    let groups = l.conv.groups.max(1);
     let mut bias_q = Vec::with_capacity(cout);
     let mut multiplier = Vec::with_capacity(cout);
     let mut shift = Vec::with_capacity(cout);
@@ -71,12 +73,16 @@ pub fn quantize_linear(
         let rq = &wq[c * per_row..(c + 1) * per_row];
         let mut b = bias[c];
         if let Some(mean) = mean_in.filter(|m| !m.is_empty()) {
-            let cin = mean.len();
+            let cig = mean.len() / groups;
+            let c0 = (c / (cout / groups).max(1)) * cig;
             let delta: f32 = row
                 .iter()
                 .zip(rq)
                 .enumerate()
-                .map(|(j, (&w, &q))| (w - f32::from(q) * sw[c]) * mean[j % cin])
+                .map(|(j, (&w, &q))| {
+                    let m = mean.get(c0 + j % cig.max(1)).copied().unwrap_or(0.0);
+                    (w - f32::from(q) * sw[c]) * m
+                })
                 .sum();
             b += delta;
         }
@@ -102,7 +108,23 @@ fn pairs(v: &[(i32, i32)]) -> Vec<i32> {
     v.iter().flat_map(|&(m, s)| [m, s]).collect()
 }
 
-/// The int8 layer of a weightless f32 layer; `q` = quantization of input, input2 and output.
+/// The int8 form of an f32 constant operand: quantized on its own range (widened to contain
+/// 0).
+pub fn quantize_constant(c: &[f32]) -> (Vec<i8>, Quant) {
+    let lo = c.iter().copied().fold(f32::INFINITY, f32::min);
+    let hi = c.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let q = quant_of_range(lo, hi);
+    (c.iter().map(|&v| q_of(v, q) as i8).collect(), q)
+}
+
+/// `[multiplier, shift]` of a positive real scale.
+fn multiplier_of(real: f64) -> anyhow::Result<(i32, i32)> {
+    equiframe::quant::try_quantize_multiplier(real).map_err(|e| anyhow!("{e}"))
+}
+
+/// The int8 layer of a weightless f32 layer; `q` = quantization of input, input2 and output
+/// (for an element-wise op with a constant, `q_in2` is ignored: the constant is quantized on
+/// its own range).
 pub fn quantize_aux(
     l: &BlobLayer,
     q_in: Quant,
@@ -119,11 +141,40 @@ pub fn quantize_aux(
     }
     let mut out = l.clone();
     out.output_quant = q_out;
+    let q_in2 = match &l.constant {
+        Some(Constant::F32(c)) => {
+            let (values, quant) = quantize_constant(c);
+            out.constant = Some(Constant::Int8 { values, quant });
+            quant
+        }
+        _ => q_in2,
+    };
     out.params = match l.op {
-        Op::MaxPool | Op::MaxPool1d => LayerParams::None,
+        Op::MaxPool | Op::MaxPool1d | Op::AvgPool1d | Op::Flatten | Op::SliceRows => {
+            LayerParams::None
+        }
+        Op::Mul => {
+            let p = MulParams::from_scales(
+                (q_in.scale, q_in.zero_point),
+                (q_in2.scale, q_in2.zero_point),
+                (q_out.scale, q_out.zero_point),
+                (-128, 127),
+            )
+            .map_err(e)?;
+            LayerParams::Int8Aux(pairs(&[(p.multiplier, p.shift)]))
+        }
+        Op::RowSquaredNorm => {
+            let s = f64::from(q_in.scale);
+            LayerParams::Int8Aux(pairs(&[multiplier_of(s * s / f64::from(q_out.scale))?]))
+        }
+        Op::RowNorm => {
+            let frac = f64::from(1u32 << NORM_FRACTION_BITS);
+            let real = f64::from(q_in.scale) / (frac * f64::from(q_out.scale));
+            LayerParams::Int8Aux(pairs(&[multiplier_of(real)?]))
+        }
         Op::MeanPool | Op::SumPool => LayerParams::Int8Aux(pairs(&[rq(q_in, q_out)?])),
         Op::Concat => LayerParams::Int8Aux(pairs(&[rq(q_in, q_out)?, rq(q_in2, q_out)?])),
-        Op::Add => {
+        Op::Add | Op::Sub => {
             let p = AddParams::from_scales(
                 (q_in.scale, q_in.zero_point),
                 (q_in2.scale, q_in2.zero_point),
