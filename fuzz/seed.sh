@@ -21,7 +21,7 @@ for f in $R/host-tools/tests/fixtures/*.onnx $R/host-tools/models/*/model.onnx; 
     cp "$f" "corpus/onnx/$(echo "${f#$R/}" | tr / _)"
 done
 mk tflite
-for f in $(find $R/host-tools/tests/fixtures $R/host-tools/models -name '*.tflite' 2>/dev/null); do
+for f in $(find $R/host-tools/tests $R/host-tools/models -name '*.tflite' 2>/dev/null); do
     cp "$f" "corpus/tflite/$(echo "${f#$R/}" | tr / _)"
 done
 mk frames

@@ -30,5 +30,6 @@ fn every_regression_input_through_every_body() {
         fuzz::frames(&b);
         fuzz::validate_restamped(&b);
         fuzz::engine_restamped(&b);
+        fuzz::tflite(&b);
     }
 }

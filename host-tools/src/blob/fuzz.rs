@@ -175,3 +175,9 @@ pub fn npy(data: &[u8]) -> bool {
 pub fn onnx(data: &[u8]) -> bool {
     crate::onnx::from_bytes(data).is_ok()
 }
+
+/// The TFLite importer on arbitrary bytes (flatbuffer parsing, operator mapping, lowering).
+/// Returns whether the bytes imported.
+pub fn tflite(data: &[u8]) -> bool {
+    crate::tflite::import_bytes(data).is_ok()
+}
