@@ -17,6 +17,7 @@ pub mod lie;
 pub mod model;
 
 pub mod engine;
+pub mod estimate;
 
 #[cfg(feature = "std")]
 pub mod batch;

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod frames;
 pub mod frames_core;
 pub mod inspect;
+pub mod odometry2d;
 pub mod run;
 pub mod samples;
 pub mod verify;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => run::run(&args, quiet),
         Command::Bench(args) => bench::run(&args, quiet),
         Command::Demo(args) => demo::run(&args),
+        Command::Odometry2d(args) => odometry2d::run(&args, quiet),
     }
 }
 
