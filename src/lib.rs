@@ -19,6 +19,7 @@ pub mod estimate;
 pub mod model;
 
 pub mod engine;
+pub mod estimate;
 
 #[cfg(feature = "std")]
 pub mod batch;

@@ -44,6 +44,9 @@ pub enum Command {
     /// Run the demo: frames, the FA-PointNet and the shipped models (accuracy, invariance
     /// under random rotations, flash, arena, MACs, speed), all offline.
     Demo(DemoArgs),
+    /// Planar robot poses from the 2D lidar scans of a CARMEN log (SE(2) scan matching started
+    /// from canonical frames).
+    Odometry2d(crate::commands::odometry2d::Odometry2dArgs),
     /// Estimate orientation from IMU samples: Kalman filter on SO(3) fused with a learned
     /// gravity direction.
     Attitude(AttitudeArgs),

@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 pub mod blob;
+pub mod carmen;
 pub mod cli;
 pub mod commands;
 pub mod demo;

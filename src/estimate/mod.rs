@@ -6,6 +6,9 @@
 //! - [`attitude`]: an orientation estimator on SO(3) built on it (gyroscope propagation with
 //!   bias states, accelerometer gravity update, rest detection, magnetometer heading, and a
 //!   learned gravity measurement from a frame-averaged network).
+//! - [`scan2d`]: planar pose from a 2D lidar -- range scans to points, SE(2) registration
+//!   started from canonical-frame rotation hypotheses, an SE(2) error-state filter and an
+//!   O(2)-invariant relocalisation descriptor. No heap; bounded by constants.
 //!
 //! Everything is `f32`, allocation free and panic free.
 
@@ -15,6 +18,7 @@
 pub mod attitude;
 mod error;
 pub mod eskf;
+pub mod scan2d;
 
 pub use attitude::{Attitude, AttitudeConfig};
 pub use error::EstimateError;

@@ -12,6 +12,7 @@ pub mod frames;
 pub mod frames_core;
 pub mod inspect;
 pub mod keygen;
+pub mod odometry2d;
 pub mod run;
 pub mod samples;
 pub mod sign;
@@ -33,6 +34,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Attitude(args) => attitude::run(&args, quiet),
         Command::Keygen(args) => keygen::run(&args),
         Command::Sign(args) => sign::run(&args),
+        Command::Odometry2d(args) => odometry2d::run(&args, quiet),
     }
 }
 

@@ -1,0 +1,146 @@
+//! `equiframe odometry2d`: planar poses of a robot from the 2D lidar scans of a CARMEN log.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use equiframe::estimate::scan2d::descriptor::Descriptor;
+use equiframe::estimate::scan2d::pose::{between, pose, xyt};
+use equiframe::estimate::scan2d::{Odometry, OdometryOptions, RangeScan, Scan2dError, MAX_BEAMS};
+use equiframe::lie::Se2;
+
+use crate::carmen;
+
+/// Arguments of `odometry2d`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Every FLASER scan is registered against the current keyframe (point-to-line \
+ICP on SE(2), started from the previous motion, zero motion and the canonical-frame rotation \
+hypotheses of both scans, best start by residual), and the match is fused with the prediction in \
+an SE(2) error-state filter. The first scan defines the world frame (pose 0 0 0). A scan with too \
+few valid returns keeps the previous pose.
+
+Output: one line `x y theta` (m, m, rad) per FLASER scan, in scan order.
+
+Examples:
+  equiframe odometry2d intel.log.gz -o poses.txt
+  equiframe odometry2d run.log -o poses.txt --odom --max-range 30
+  equiframe odometry2d run.log -o poses.txt --descriptors desc.txt --stats"
+)]
+pub struct Odometry2dArgs {
+    /// CARMEN log (plain or gzip).
+    pub log: PathBuf,
+    /// Where to write the poses.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Use the ODOM messages (interpolated at each scan's time) as the motion prediction.
+    #[arg(long)]
+    pub odom: bool,
+    /// Field of view spread over the beams of a FLASER line (degrees).
+    #[arg(long, default_value_t = 180.0)]
+    pub fov: f32,
+    /// Returns shorter than this are invalid (m).
+    #[arg(long, default_value_t = 0.05)]
+    pub min_range: f32,
+    /// Returns at or beyond this are invalid: max-range readings (m).
+    #[arg(long, default_value_t = 50.0)]
+    pub max_range: f32,
+    /// Do not start registrations from the canonical-frame rotation hypotheses.
+    #[arg(long)]
+    pub no_canonical: bool,
+    /// Also write each scan's O(2)-invariant relocalisation descriptor (one line of bytes per scan).
+    #[arg(long)]
+    pub descriptors: Option<PathBuf>,
+    /// Print a summary (scans, fused matches, keyframes, time per scan) to stdout.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+/// Runs `odometry2d`.
+pub fn run(args: &Odometry2dArgs, quiet: bool) -> anyhow::Result<()> {
+    if !(args.fov.is_finite() && args.fov > 0.0 && args.fov <= 360.0) {
+        anyhow::bail!("--fov {} is not in (0, 360] degrees", args.fov);
+    }
+    let log = carmen::read(&args.log)?;
+    let odom_poses: Option<Vec<Se2>> = if args.odom && !log.odom.is_empty() {
+        Some(
+            log.lasers
+                .iter()
+                .filter_map(|l| carmen::odom_at(&log.odom, l.time))
+                .map(|p| pose(p[0] as f32, p[1] as f32, p[2] as f32))
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let opts = OdometryOptions {
+        canonical_starts: !args.no_canonical,
+        ..OdometryOptions::default()
+    };
+    let mut odo = Box::new(Odometry::new(opts));
+    let mut out = String::with_capacity(log.lasers.len() * 32);
+    let mut desc_out = String::new();
+    let bar = crate::progress::bar(log.lasers.len() as u64, "odometry", quiet);
+    let (mut fused, mut keyframes, mut skipped) = (0usize, 0usize, 0usize);
+    let start = std::time::Instant::now();
+    let fov = args.fov.to_radians();
+    for (i, l) in log.lasers.iter().enumerate() {
+        if l.ranges.len() > MAX_BEAMS {
+            anyhow::bail!(
+                "{}:{}: {}",
+                args.log.display(),
+                l.line,
+                Scan2dError::TooManyBeams {
+                    given: l.ranges.len(),
+                    max: MAX_BEAMS
+                }
+            );
+        }
+        let rs = RangeScan::centred(&l.ranges, fov, args.min_range, args.max_range);
+        let u = match (&odom_poses, i) {
+            (Some(p), i) if i > 0 => Some(between(&p[i - 1], &p[i])),
+            _ => None,
+        };
+        match odo.step(&rs, u) {
+            Ok(r) => {
+                fused += r.fused as usize;
+                keyframes += r.new_keyframe as usize;
+            }
+            Err(Scan2dError::TooFewPoints { .. }) => skipped += 1,
+            Err(e) => return Err(anyhow::anyhow!("{}:{}: {e}", args.log.display(), l.line)),
+        }
+        let p = xyt(&odo.pose());
+        let _ = writeln!(out, "{:.6} {:.6} {:.6}", p[0], p[1], p[2]);
+        if args.descriptors.is_some() {
+            let mut scan = equiframe::estimate::scan2d::Scan::new();
+            let d = scan
+                .fill(&rs)
+                .ok()
+                .and_then(|()| Descriptor::of(scan.points()));
+            let bytes = d.map_or(
+                [0u8; equiframe::estimate::scan2d::descriptor::DESCRIPTOR_LEN],
+                |d| d.0,
+            );
+            let line: Vec<String> = bytes.iter().map(|b| b.to_string()).collect();
+            let _ = writeln!(desc_out, "{}", line.join(" "));
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    std::fs::write(&args.output, out)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    if let Some(path) = &args.descriptors {
+        std::fs::write(path, desc_out).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if args.stats {
+        let n = log.lasers.len();
+        let secs = start.elapsed().as_secs_f64();
+        super::print_stdout(&format!(
+            "{n} scans, {fused} matches fused, {keyframes} keyframes, {skipped} scans without enough returns, {:.2} ms per scan, odometry {}",
+            1e3 * secs / n.max(1) as f64,
+            if odom_poses.is_some() { "used" } else { "not used" }
+        ))?;
+    }
+    Ok(())
+}
