@@ -14,8 +14,6 @@ pub mod quant;
 pub mod frame;
 pub mod kernels;
 pub mod lie;
-
-pub mod estimate;
 pub mod model;
 
 pub mod engine;
