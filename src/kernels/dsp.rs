@@ -36,6 +36,7 @@ use crate::quant::{
     multiply_by_quantized_multiplier, smmlar_offset, smmlar_requant_exact, SMMLAR_X_LIMIT,
 };
 use core::fmt;
+use core::mem::MaybeUninit;
 
 /// Output channels computed together by the packed kernel.
 pub const GROUP: usize = 4;
@@ -170,6 +171,23 @@ pub fn pack_weights(
         }
     }
     Ok(())
+}
+
+/// The first `len` words of the stack scratch `buf` (all of it when shorter), zeroed: only the
+/// part a layer uses is filled, not the whole 2 KiB tile (filling it cost more than the work of a
+/// 16x16 layer). Every kernel here writes each word of it before reading it; the zeros only make
+/// the words initialized.
+#[inline(always)]
+fn zeroed_prefix(buf: &mut [MaybeUninit<u32>], len: usize) -> &mut [u32] {
+    let n = len.min(buf.len());
+    let head = buf.get_mut(..n).unwrap_or(&mut []);
+    for w in head.iter_mut() {
+        w.write(0);
+    }
+    // SAFETY: every element of `head` was written just above, and `MaybeUninit<u32>` has the
+    // size, alignment and layout of `u32`; the result borrows `buf` mutably for its lifetime,
+    // as `head` did.
+    unsafe { &mut *(head as *mut [MaybeUninit<u32>] as *mut [u32]) }
 }
 
 /// Expands one input row into 16-bit pairs in the packed order (zero-padded to [`K_STEP`]):
@@ -344,7 +362,8 @@ pub fn pointwise_i8_packed(
     // A tile of points expanded once, then every channel group over the tile (so the group's
     // requantization constants are computed once per tile).
     let tile = (TILE_WORDS / row_words).clamp(1, TILE_POINTS);
-    let mut xs = [0u32; TILE_WORDS];
+    let mut xs_buf = [MaybeUninit::<u32>::uninit(); TILE_WORDS];
+    let xs = zeroed_prefix(&mut xs_buf, tile.min(n) * row_words);
     for (xt, ot) in x.chunks(tile * cin).zip(o.chunks_mut(tile * cout)) {
         for (xr, xe) in xt.chunks_exact(cin).zip(xs.chunks_exact_mut(row_words)) {
             expand_row(xr, kp, xe);
@@ -440,7 +459,8 @@ pub fn pointwise_i8_sxtb16(
     let body = cin / 4 * 4;
     let row_words = kp / 2;
     let tile = (TILE_WORDS / row_words).clamp(1, TILE_POINTS);
-    let mut xs = [0u32; TILE_WORDS];
+    let mut xs_buf = [MaybeUninit::<u32>::uninit(); TILE_WORDS];
+    let xs = zeroed_prefix(&mut xs_buf, tile.min(n) * row_words);
     for (xt, ot) in x.chunks(tile * cin).zip(o.chunks_mut(tile * cout)) {
         for (xr, xe) in xt.chunks_exact(cin).zip(xs.chunks_exact_mut(row_words)) {
             expand_row(xr, kp, xe);
@@ -509,6 +529,18 @@ fn pack_group(w: &[i8], cin: usize, cout: usize, g: usize, out: &mut [u32]) {
     }
 }
 
+/// True when [`pointwise_i8`]'s grouped kernel retires fewer instructions than the portable
+/// one on `n` points of `cin` inputs (measured under QEMU by the `dsp` firmware, table
+/// "small layers"): packing a group's weights and setting up its requantization costs about a
+/// thousand instructions, which only enough points amortize. One point (every dense layer up
+/// to 96x96) stays faster portable (1x16 -> 16: 2,019 portable, 4,761 grouped); two points
+/// need 64 inputs, three or more `n * padded_cin >= 48`.
+#[inline]
+fn grouped_pays(n: usize, cin: usize) -> bool {
+    let kp = padded_cin(cin);
+    n >= 2 && (kp >= 64 || (n >= 3 && n.saturating_mul(kp) >= 48))
+}
+
 /// The int8 pointwise layer of the engine on Cortex-M4/M7 (same signature and result as
 /// [`super::pointwise_i8_portable`]; [`super::pointwise_i8`] calls it with the `dsp` feature).
 ///
@@ -516,7 +548,9 @@ fn pack_group(w: &[i8], cin: usize, cout: usize, g: usize, out: &mut [u32]) {
 /// stack (`SXTB16`, one `LDR` + two `SXTB16` + one `STRD` per 4 weights) once per tile of up
 /// to 16 points expanded the same way, then [`pointwise_i8_packed`]'s inner loop (one `LDRD`,
 /// two `LDM`, eight `SMLAD` per 16 multiply-accumulates) runs over the tile. Stack: 4 KiB.
-/// Layers with `cin > MAX_GROUP_CIN` use [`pointwise_i8_sxtb16`].
+/// Layers with `cin > MAX_GROUP_CIN` use [`pointwise_i8_sxtb16`]; layers too small to pay for
+/// the packing (one point, or few points of few inputs: see `grouped_pays`) the portable
+/// kernel.
 pub fn pointwise_i8(
     input: &[i8],
     n: usize,
@@ -528,6 +562,10 @@ pub fn pointwise_i8(
 ) {
     if cin == 0 || cin > MAX_GROUP_CIN {
         pointwise_i8_sxtb16(input, n, weights, cin, cout, q, out);
+        return;
+    }
+    if !grouped_pays(n, cin) {
+        super::pointwise_i8_portable(input, n, weights, cin, cout, q, out);
         return;
     }
     let (Some(xlen), Some(olen), Some(wlen)) = (
@@ -550,11 +588,13 @@ pub fn pointwise_i8(
     let row_words = kp / 2;
     let group_words = kp / 4 * 2 * GROUP;
     let tile = (TILE_WORDS / row_words).clamp(1, TILE_POINTS);
-    let mut xs = [0u32; TILE_WORDS];
-    let mut pw = [0u32; 2 * MAX_GROUP_CIN];
-    let Some(pw) = pw.get_mut(..group_words) else {
+    let mut xs_buf = [MaybeUninit::<u32>::uninit(); TILE_WORDS];
+    let xs = zeroed_prefix(&mut xs_buf, tile.min(n) * row_words);
+    let mut pw_buf = [MaybeUninit::<u32>::uninit(); 2 * MAX_GROUP_CIN];
+    let pw = zeroed_prefix(&mut pw_buf, group_words);
+    if pw.len() < group_words {
         return;
-    };
+    }
     for (xt, ot) in x.chunks(tile * cin).zip(o.chunks_mut(tile * cout)) {
         for (xr, xe) in xt.chunks_exact(cin).zip(xs.chunks_exact_mut(row_words)) {
             expand_row(xr, kp, xe);
@@ -640,11 +680,13 @@ pub fn pointwise_max_i8(
     let row_words = kp / 2;
     let group_words = kp / 4 * 2 * GROUP;
     let tile = (TILE_WORDS / row_words).clamp(1, TILE_POINTS);
-    let mut xs = [0u32; TILE_WORDS];
-    let mut pw = [0u32; 2 * MAX_GROUP_CIN];
-    let Some(pw) = pw.get_mut(..group_words) else {
+    let mut xs_buf = [MaybeUninit::<u32>::uninit(); TILE_WORDS];
+    let xs = zeroed_prefix(&mut xs_buf, tile.min(n) * row_words);
+    let mut pw_buf = [MaybeUninit::<u32>::uninit(); 2 * MAX_GROUP_CIN];
+    let pw = zeroed_prefix(&mut pw_buf, group_words);
+    if pw.len() < group_words {
         return;
-    };
+    }
     let mut mx = [i32::MIN; MAX_MAX_COUT];
     let mut mn = [i32::MAX; MAX_MAX_COUT];
     let mut best = [i8::MIN; MAX_MAX_COUT];
@@ -709,7 +751,12 @@ pub fn pointwise_max_i8(
     }
 }
 
-/// The int8 dense layer of the engine on Cortex-M4/M7 ([`pointwise_i8`] with one point).
+/// The int8 dense layer of the engine on Cortex-M4/M7: [`pointwise_i8`] with one point, which
+/// never pays for the grouped kernel's packing (`grouped_pays`), so the portable
+/// [`super::dense_i8_portable`] up to `MAX_GROUP_CIN` inputs (called directly: the portable
+/// pointwise kernel with one point costs about 60 instructions more per layer) and
+/// [`pointwise_i8_sxtb16`] above.
+#[inline]
 pub fn dense_i8(
     input: &[i8],
     weights: &[i8],
@@ -718,5 +765,9 @@ pub fn dense_i8(
     q: &QParams,
     out: &mut [i8],
 ) {
-    pointwise_i8(input, 1, weights, cin, cout, q, out);
+    if cin == 0 || cin > MAX_GROUP_CIN {
+        pointwise_i8_sxtb16(input, 1, weights, cin, cout, q, out);
+    } else {
+        super::dense_i8_portable(input, weights, cin, cout, q, out);
+    }
 }

@@ -251,5 +251,65 @@ fn main() -> ! {
         packed_cost < portable,
         format_args!("{} >= {}", packed_cost, portable),
     );
+
+    // ---- small layers: the engine kernel must never cost more than the portable one
+    // Both sides of the grouped kernel's threshold (`grouped_pays`); the first three are the
+    // TFLite sine model's dense layers. Where the engine falls back to the portable kernel it
+    // runs the same code plus its dispatch (about 25 instructions): hence the allowance of
+    // 32 instructions and 2 %.
+    let small: [(usize, usize, usize); 12] = [
+        (1, 1, 16),
+        (1, 16, 16),
+        (1, 16, 1),
+        (1, 96, 96),
+        (2, 8, 16),
+        (2, 32, 32),
+        (2, 64, 64),
+        (3, 16, 16),
+        (4, 4, 16),
+        (4, 16, 16),
+        (8, 1, 16),
+        (16, 3, 16),
+    ];
+    let mut slower = 0u32;
+    println!("small layers (n x cin -> cout): portable / dsp engine instructions");
+    for &(n, cin, cout) in &small {
+        let q = QParams {
+            bias: &l.bias[..cout],
+            multiplier: &l.mult[..cout],
+            shift: &l.shift[..cout],
+            out_zero_point: -5,
+            act_min: -128,
+            act_max: 127,
+        };
+        let (xi, w) = (&x[..n * cin], &l.w[..cin * cout]);
+        let (_, portable) = meter::measure(|| {
+            kernels::pointwise_i8_portable(xi, n, w, cin, cout, &q, &mut o_ref[..n * cout])
+        });
+        let (_, engine) = meter::measure(|| {
+            kernels::pointwise_i8(xi, n, w, cin, cout, &q, &mut o_dsp[..n * cout])
+        });
+        let same = o_ref[..n * cout] == o_dsp[..n * cout];
+        if engine > portable + portable / 50 + 32 || !same {
+            slower += 1;
+        }
+        println!(
+            "  {:>2} x {:>2} -> {:>2}  {:>6} / {:>6}{}",
+            n,
+            cin,
+            cout,
+            portable,
+            engine,
+            if same { "" } else { "  (outputs differ)" }
+        );
+    }
+    c.check(
+        "dsp/small-not-slower",
+        slower == 0,
+        format_args!(
+            "{} small layers slower (beyond 32 instructions + 2 %) or different",
+            slower
+        ),
+    );
     c.finish()
 }
