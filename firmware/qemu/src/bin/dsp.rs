@@ -63,11 +63,7 @@ fn randomize(rng: &mut Rng, l: &mut Layer, x: &mut [i8], extreme: bool) {
 #[entry]
 fn main() -> ! {
     let mut c = Checks::new();
-    let Some(p) = cortex_m::Peripherals::take() else {
-        equiframe_qemu::out::exit(false)
-    };
-    meter::start(p.SYST);
-    meter::calibrate();
+    meter::boot();
     // SAFETY: single-threaded firmware; these statics are only used from `main`, one borrow each.
     let (l, x, o_ref, o_dsp, packed) = unsafe {
         (
@@ -182,16 +178,17 @@ fn main() -> ! {
     // ---- cost on the 64x64 pointwise layer, 32 points
     let (n, cin, cout) = (32usize, 64usize, 64usize);
     randomize(&mut rng, l, &mut x[..], false);
-    // Parameters as a converted model has them: real scale s_in * s_w / s_out below one.
-    for ch in 0..cout {
+    // Parameters as a converted model has them: real scale s_in * s_w / s_out below one (for
+    // every channel: the small layers below go up to MAXC).
+    for ch in 0..MAXC {
         l.bias[ch] = rng.range(-20_000, 20_000);
         l.mult[ch] = rng.range(1 << 30, i32::MAX);
         l.shift[ch] = rng.range(-10, -1);
     }
     let q = QParams {
-        bias: &l.bias[..cout],
-        multiplier: &l.mult[..cout],
-        shift: &l.shift[..cout],
+        bias: &l.bias,
+        multiplier: &l.mult,
+        shift: &l.shift,
         out_zero_point: -5,
         act_min: -128,
         act_max: 127,
@@ -274,14 +271,6 @@ fn main() -> ! {
     let mut slower = 0u32;
     println!("small layers (n x cin -> cout): portable / dsp engine instructions");
     for &(n, cin, cout) in &small {
-        let q = QParams {
-            bias: &l.bias[..cout],
-            multiplier: &l.mult[..cout],
-            shift: &l.shift[..cout],
-            out_zero_point: -5,
-            act_min: -128,
-            act_max: 127,
-        };
         let (xi, w) = (&x[..n * cin], &l.w[..cin * cout]);
         let (_, portable) = meter::measure(|| {
             kernels::pointwise_i8_portable(xi, n, w, cin, cout, &q, &mut o_ref[..n * cout])
