@@ -81,6 +81,18 @@ pub fn calibrate() -> u64 {
     cost
 }
 
+/// What every firmware binary does first: takes the core peripherals, starts the meter on their
+/// SysTick ([`start`]) and measures its own cost ([`calibrate`]), which it returns (in
+/// instructions). For binaries that need no other core peripheral (they are consumed here);
+/// exits QEMU with failure if the peripherals were already taken.
+pub fn boot() -> u64 {
+    let Some(p) = cortex_m::Peripherals::take() else {
+        crate::out::exit(false)
+    };
+    start(p.SYST);
+    calibrate()
+}
+
 /// Runs `f` and returns its result with the instructions it retired (meter overhead removed).
 #[inline(always)]
 pub fn measure<R>(f: impl FnOnce() -> R) -> (R, u64) {

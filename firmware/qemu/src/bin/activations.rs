@@ -102,11 +102,7 @@ const KERNELS: [&str; 6] = [
 #[entry]
 fn main() -> ! {
     let mut c = Checks::new();
-    let Some(p) = cortex_m::Peripherals::take() else {
-        equiframe_qemu::out::exit(false)
-    };
-    meter::start(p.SYST);
-    meter::calibrate();
+    meter::boot();
     // SAFETY: single-threaded firmware; the static is borrowed once, here.
     let arena = unsafe { (*core::ptr::addr_of_mut!(ARENA_MEM)).as_mut_slice() };
     let ok_header = word(0) == u32::from_le_bytes(*b"EQFA") && word(1) == 1;

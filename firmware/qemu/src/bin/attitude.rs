@@ -31,11 +31,7 @@ fn golden_word(i: usize) -> Option<u32> {
 #[entry]
 fn main() -> ! {
     let mut c = Checks::new();
-    let Some(p) = cortex_m::Peripherals::take() else {
-        equiframe_qemu::out::exit(false)
-    };
-    meter::start(p.SYST);
-    meter::calibrate();
+    meter::boot();
     // SAFETY: single-threaded firmware; the arena is borrowed once, here.
     let arena = unsafe { &mut (*core::ptr::addr_of_mut!(ARENA)).0 };
     let Ok(model) = Model::from_bytes(&MODEL.0) else {

@@ -9,12 +9,7 @@ use equiframe_qemu::{meter, println, Checks};
 #[entry]
 fn main() -> ! {
     let mut c = Checks::new();
-    let p = cortex_m::Peripherals::take();
-    let Some(p) = p else {
-        equiframe_qemu::out::exit(false)
-    };
-    meter::start(p.SYST);
-    let overhead = meter::calibrate();
+    let overhead = meter::boot();
     println!(
         "meter: icount shift {}, overhead {} instructions",
         meter::ICOUNT_SHIFT,

@@ -22,11 +22,7 @@ static mut CANON: [f32; MAX_VALUES] = [0.0; MAX_VALUES];
 #[entry]
 fn main() -> ! {
     let mut c = Checks::new();
-    let Some(p) = cortex_m::Peripherals::take() else {
-        equiframe_qemu::out::exit(false)
-    };
-    meter::start(p.SYST);
-    meter::calibrate();
+    meter::boot();
     // SAFETY: single-threaded firmware; each static is borrowed once, here.
     let (sample, canon) = unsafe {
         (

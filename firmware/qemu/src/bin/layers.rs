@@ -37,11 +37,7 @@ fn word(b: &[u8], i: usize) -> u32 {
 #[entry]
 fn main() -> ! {
     let mut c = Checks::new();
-    let Some(p) = cortex_m::Peripherals::take() else {
-        equiframe_qemu::out::exit(false)
-    };
-    meter::start(p.SYST);
-    meter::calibrate();
+    meter::boot();
     // SAFETY: single-threaded firmware; each static is borrowed once, here.
     let (sample, arena) = unsafe {
         (

@@ -50,11 +50,7 @@ fn report(c: &mut Checks, name: &str, cmp: &Compare<'_>, extra_ok: bool) {
 #[entry]
 fn main() -> ! {
     let mut c = Checks::new();
-    let Some(p) = cortex_m::Peripherals::take() else {
-        equiframe_qemu::out::exit(false)
-    };
-    meter::start(p.SYST);
-    meter::calibrate();
+    meter::boot();
     // SAFETY: single-threaded firmware; each static is borrowed once, here.
     let (sample, fixed, arena) = unsafe {
         (

@@ -17,11 +17,7 @@ struct Buf([u8; 6528]);
 #[entry]
 fn main() -> ! {
     let mut c = Checks::new();
-    let Some(p) = cortex_m::Peripherals::take() else {
-        equiframe_qemu::out::exit(false)
-    };
-    meter::start(p.SYST);
-    meter::calibrate();
+    meter::boot();
     let plain: &[u8] = equiframe::include_model!("../../data/imu.eqf");
     let signed: &[u8] = equiframe::include_model!("../../data/imu_signed.eqf");
     let pk: [u8; 32] = *include_bytes!("../../data/sign_test.pub");

@@ -34,11 +34,7 @@ fn npy_data(f: &[u8]) -> &[u8] {
 #[entry]
 fn main() -> ! {
     let mut c = Checks::new();
-    let Some(p) = cortex_m::Peripherals::take() else {
-        equiframe_qemu::out::exit(false)
-    };
-    meter::start(p.SYST);
-    meter::calibrate();
+    meter::boot();
     // SAFETY: single-threaded firmware; the arena is borrowed once, here.
     let arena = unsafe { (*core::ptr::addr_of_mut!(ARENA)).as_mut_slice() };
     let Ok(model) = Model::from_bytes(BLOB) else {
