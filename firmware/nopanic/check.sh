@@ -5,6 +5,7 @@
 # README.md): they are reported as SKIP, not counted. Prints PASS/FAIL/SKIP lines.
 set -uo pipefail
 cd "$(dirname "$0")"
+mkdir -p target
 KNOWN="engine signed"
 OD=$(find "$(rustc --print sysroot)" -name llvm-objdump -type f | head -n 1)
 for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do

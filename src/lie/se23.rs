@@ -14,6 +14,7 @@ use super::{hat, mat_mul, mat_vec, So3};
 
 /// An extended pose: attitude, position and velocity of a body in a world frame.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Se23 {
     /// Rotation (body to world).
     pub rot: So3,

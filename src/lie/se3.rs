@@ -11,6 +11,7 @@ use super::{hat, mat_mul, mat_vec, norm3, poly_hat, Mat3, So3};
 
 /// A rigid motion `x -> R x + t`.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Se3 {
     /// Rotation.
     pub rot: So3,

@@ -9,6 +9,7 @@ use super::mat::Mat;
 
 /// A planar rotation by angle `theta`, stored as `(cos, sin)` (unit length).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct So2 {
     /// `cos theta`.
     pub c: f32,
@@ -73,6 +74,7 @@ impl So2 {
 
 /// A planar rigid motion `x -> R x + t`.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Se2 {
     /// Rotation.
     pub rot: So2,

@@ -7,6 +7,7 @@ use super::{hat, mat_mul, mat_vec, norm3, poly_hat, so3_project, transpose, Mat3
 
 /// A 3D rotation, stored as a row-major orthonormal matrix with determinant +1.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct So3 {
     /// The rotation matrix.
     pub m: Mat3,

@@ -188,6 +188,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "an integer sweep of millions of cases: too slow under Miri"
+    )]
     fn branch_free_high_mul_equals_gemmlowp_literal() {
         let mut s = 0x2545_F491_4F6C_DD1Du64;
         let edges = [
@@ -246,6 +250,10 @@ mod tests {
     /// Accumulators that exercise both roundings for shift `e`: values near multiples of
     /// `2^31 / m * 2^e` boundaries, edges of the accepted range, and random ones.
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "an integer sweep of millions of cases: too slow under Miri"
+    )]
     fn smmlar_form_equals_double_rounding() {
         let mut s = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = || {
@@ -326,6 +334,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "an integer sweep of millions of cases: too slow under Miri"
+    )]
     fn smmlar_requant_with_zero_point_equals_double_rounding() {
         let mut s = 0x2545_F491_4F6C_DD1Du64;
         let mut next = || {

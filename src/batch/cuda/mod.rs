@@ -496,7 +496,7 @@ impl Gpu {
             };
             let mut report = RunReport::default();
             let set: Result<Vec<Frame>, RunError> = match m {
-                Some(m) => FrameSet::from_moments(&m, &opts)
+                Some(m) => <FrameSet>::from_moments(&m, &opts)
                     .map(|s| s.frames().to_vec())
                     .map_err(RunError::from),
                 // the CPU path decides (and names the problem: non-finite input, ...)
