@@ -36,7 +36,7 @@ fn input_for(m: &Model<'_>) -> Vec<f32> {
 fn outcome(bytes: &[u8], input: &[f32]) -> Option<Result<Vec<u32>, String>> {
     let buf = AlignedBuf::from_slice(bytes);
     let m = Model::from_bytes(buf.as_bytes()).ok()?;
-    if m.arena_bytes() > 1 << 22 || input.len() % m.input_channels().max(1) != 0 {
+    if m.arena_bytes() > 1 << 22 || !input.len().is_multiple_of(m.input_channels().max(1)) {
         return Some(Err("arena or input shape changed".into()));
     }
     let mut arena = AlignedBuf::from_slice(&vec![0u8; m.arena_bytes()]);
