@@ -69,6 +69,7 @@ pub use error::RunError;
 
 use crate::frame::set::SetView;
 use crate::frame::{Frame, FrameError, FrameSet, Group, Moments, Robust, MAX_FRAMES};
+use crate::kernels::chunks::ChunksNz;
 use crate::model::{linked, FrameMode, Model, PointsMode, Precision};
 use crate::quant::{dequantize, quantize_f32};
 
@@ -271,7 +272,7 @@ fn write_input(
             let inv = 1.0 / scale;
             let c = model.input_channels();
             let dst: &mut [i8] = bytemuck::cast_slice_mut(t0);
-            for (x, q) in input.chunks_exact(c).zip(dst.chunks_exact_mut(c)) {
+            for (x, q) in input.chunks_nz(c).zip(dst.chunks_nz_mut(c)) {
                 schema.canonicalize(frame, x, row)?;
                 for (qi, &v) in q.iter_mut().zip(row.iter()) {
                     *qi = quantize_f32(v, inv, zp);
@@ -396,7 +397,8 @@ fn average_over(
             .ok_or(RunError::Layout { layer: 0 })?;
         match model.precision() {
             Precision::Int8 => {
-                let y: &[i8] = bytemuck::cast_slice(y);
+                let y: &[i8] =
+                    bytemuck::try_cast_slice(y).map_err(|_| RunError::Layout { layer: 0 })?;
                 average::accumulate(
                     model,
                     frame,

@@ -37,6 +37,7 @@
 
 mod activation;
 mod add;
+pub(crate) mod chunks;
 mod concat;
 mod conv1d;
 mod conv1d_grouped;
