@@ -29,10 +29,13 @@ impl<T> ChunksNz<T> for [T] {
     }
 }
 
+/// Four consecutive rows of one slice.
+pub(crate) type Rows4<'a, T> = (&'a [T], &'a [T], &'a [T], &'a [T]);
+
 /// The four consecutive rows of `n` elements at the start of `w` (`None` when `w` is shorter
 /// than `3 * n` plus the last row's start): `split_at` three times without its assertion.
 #[inline(always)]
-pub(crate) fn split4<T>(w: &[T], n: usize) -> Option<(&[T], &[T], &[T], &[T])> {
+pub(crate) fn split4<T>(w: &[T], n: usize) -> Option<Rows4<'_, T>> {
     let (w0, r) = w.split_at_checked(n)?;
     let (w1, r) = r.split_at_checked(n)?;
     let (w2, w3) = r.split_at_checked(n)?;
