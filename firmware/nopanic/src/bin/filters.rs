@@ -19,11 +19,18 @@ fn main() -> ! {
 
     let mut att = Attitude::new(black_box(AttitudeConfig::default()));
     for _ in 0..black_box(200) {
-        let g = [noise(&mut seed) * 0.1, noise(&mut seed) * 0.1, noise(&mut seed) * 0.1];
+        let g = [
+            noise(&mut seed) * 0.1,
+            noise(&mut seed) * 0.1,
+            noise(&mut seed) * 0.1,
+        ];
         let a = [noise(&mut seed), noise(&mut seed), 9.81 + noise(&mut seed)];
         ok &= att.update(g, a, black_box(0.01)).is_ok();
     }
-    black_box(att.update_gravity(black_box([0.0, 0.0, 1.0]), black_box(0.1)).ok());
+    black_box(
+        att.update_gravity(black_box([0.0, 0.0, 1.0]), black_box(0.1))
+            .ok(),
+    );
     black_box(att.update_mag(black_box([0.3, 0.0, -0.4])).ok());
     black_box(att.quaternion());
 
