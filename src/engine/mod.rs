@@ -60,8 +60,16 @@ pub(crate) mod average;
 pub(crate) mod backbone;
 mod backbone_act;
 mod error;
+#[allow(
+    clippy::indexing_slicing,
+    reason = "not yet converted to iterators: indexes fixed-size arrays by bounded loop counters (README, Hardening)"
+)]
 pub(crate) mod moments;
 #[cfg(feature = "std")]
+#[allow(
+    clippy::indexing_slicing,
+    reason = "host-only (std) code, not part of the no_std firmware core: a per-layer trace for debugging"
+)]
 pub mod trace;
 
 pub use arena::Arena;

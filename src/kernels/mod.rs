@@ -44,6 +44,10 @@ mod conv1d_grouped;
 mod dense;
 mod dot;
 #[cfg(all(feature = "dsp", target_arch = "arm"))]
+#[allow(
+    clippy::indexing_slicing,
+    reason = "not yet converted to iterators: indexes fixed-size arrays by bounded loop counters (README, Hardening)"
+)]
 pub mod dsp;
 mod elementwise;
 mod fparams;
