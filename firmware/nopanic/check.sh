@@ -11,6 +11,8 @@ mkdir -p target
 # With those fixed both link and run on both cores (see README.md, "Hardening").
 KNOWN="engine signed filters"
 OD=$(find "$(rustc --print sysroot)" -name llvm-objdump -type f | head -n 1)
+# Without the toolchain's llvm-tools, a system LLVM's objdump reads these ELFs as well.
+[ -n "$OD" ] || OD=$(command -v llvm-objdump || ls /usr/lib/llvm-*/bin/llvm-objdump 2>/dev/null | tail -n 1)
 for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
     for bin in validate frames engine signed filters; do
         label="nopanic/$target/$bin"
