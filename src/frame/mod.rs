@@ -26,10 +26,6 @@ pub(crate) mod group;
     reason = "not yet converted to iterators: indexes fixed-size arrays by bounded loop counters (README, Hardening)"
 )]
 mod moments;
-#[allow(
-    clippy::indexing_slicing,
-    reason = "fixed-size matrix code: every index is a loop counter or constant bounded by the array's own const length; firmware/nopanic proves no panic path is linked"
-)]
 pub mod robust;
 mod sampler;
 mod schema;
