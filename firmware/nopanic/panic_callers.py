@@ -18,6 +18,9 @@ calls = {}
 cur = None
 for line in asm.splitlines():
     m = func_re.match(line)
+    # ARM mapping symbols ($t, $d, $t.N) mark code/data inside a function, not a new one.
+    if m and m.group(1).startswith("$"):
+        continue
     if m:
         cur = m.group(1)
         calls.setdefault(cur, set())

@@ -57,11 +57,11 @@ fn map_back(frame: &Frame, kind: OutputKind, dim: usize, v: &[f32; 9]) -> [f32; 
         OutputKind::Axial => out[0] = frame.det * v[0],
         OutputKind::Rotation if dim == 2 => {
             let f = frame.matrix();
-            for i in 0..2 {
-                for j in 0..2 {
-                    out[2 * i + j] = f[i][0] * v[j] + f[i][1] * v[2 + j];
-                }
-            }
+            // out[2i + j] = f[i][0] v[j] + f[i][1] v[2 + j], written out (constant indices).
+            out[0] = f[0][0] * v[0] + f[0][1] * v[2];
+            out[1] = f[0][0] * v[1] + f[0][1] * v[3];
+            out[2] = f[1][0] * v[0] + f[1][1] * v[2];
+            out[3] = f[1][0] * v[1] + f[1][1] * v[3];
         }
         OutputKind::Rotation | OutputKind::Quaternion => {
             let r = if kind == OutputKind::Rotation {

@@ -60,8 +60,16 @@ pub(crate) mod average;
 pub(crate) mod backbone;
 mod backbone_act;
 mod error;
+#[allow(
+    clippy::indexing_slicing,
+    reason = "not yet converted to iterators: indexes fixed-size arrays by bounded loop counters (README, Hardening)"
+)]
 pub(crate) mod moments;
 #[cfg(feature = "std")]
+#[allow(
+    clippy::indexing_slicing,
+    reason = "host-only (std) code, not part of the no_std firmware core: a per-layer trace for debugging"
+)]
 pub mod trace;
 
 pub use arena::Arena;
@@ -69,6 +77,7 @@ pub use error::RunError;
 
 use crate::frame::set::SetView;
 use crate::frame::{Frame, FrameError, FrameSet, Group, Moments, Robust, MAX_FRAMES};
+use crate::kernels::chunks::ChunksNz;
 use crate::model::{linked, FrameMode, Model, PointsMode, Precision};
 use crate::quant::{dequantize, quantize_f32};
 
@@ -271,7 +280,7 @@ fn write_input(
             let inv = 1.0 / scale;
             let c = model.input_channels();
             let dst: &mut [i8] = bytemuck::cast_slice_mut(t0);
-            for (x, q) in input.chunks_exact(c).zip(dst.chunks_exact_mut(c)) {
+            for (x, q) in input.chunks_nz(c).zip(dst.chunks_nz_mut(c)) {
                 schema.canonicalize(frame, x, row)?;
                 for (qi, &v) in q.iter_mut().zip(row.iter()) {
                     *qi = quantize_f32(v, inv, zp);
@@ -396,7 +405,8 @@ fn average_over(
             .ok_or(RunError::Layout { layer: 0 })?;
         match model.precision() {
             Precision::Int8 => {
-                let y: &[i8] = bytemuck::cast_slice(y);
+                let y: &[i8] =
+                    bytemuck::try_cast_slice(y).map_err(|_| RunError::Layout { layer: 0 })?;
                 average::accumulate(
                     model,
                     frame,

@@ -15,9 +15,21 @@
 // Small fixed-size matrix code reads best with explicit indices.
 #![allow(clippy::needless_range_loop)]
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "not yet converted to iterators: indexes fixed-size arrays by bounded loop counters (README, Hardening)"
+)]
 pub mod attitude;
 mod error;
+#[allow(
+    clippy::indexing_slicing,
+    reason = "fixed-size matrix code: every index is a loop counter or constant bounded by the array's own const length; firmware/nopanic proves no panic path is linked"
+)]
 pub mod eskf;
+#[allow(
+    clippy::indexing_slicing,
+    reason = "not yet converted to iterators: indexes fixed-size arrays by bounded loop counters (README, Hardening)"
+)]
 pub mod scan2d;
 
 pub use attitude::{Attitude, AttitudeConfig};

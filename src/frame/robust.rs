@@ -171,10 +171,10 @@ pub(crate) fn push_robust(
             let g = quat_matrix(q);
             let mut a = [[0.0f32; 3]; 3];
             for (j, axis) in a.iter_mut().enumerate() {
-                for (i, ei) in e.iter().enumerate() {
-                    let w = g[i][j];
-                    for (c, v) in axis.iter_mut().enumerate() {
-                        *v += w * ei[c];
+                for (ei, gi) in e.iter().zip(&g) {
+                    let w = gi.get(j).copied().unwrap_or(0.0);
+                    for (v, &x) in axis.iter_mut().zip(ei) {
+                        *v += w * x;
                     }
                 }
             }
@@ -197,7 +197,9 @@ pub(crate) fn push_robust(
         let phi = core::f32::consts::PI * k as f32 / ROBUST_ROTATIONS as f32;
         let (s, c) = (libm::sinf(phi), libm::cosf(phi));
         let mut a = base;
-        let (ea, eb) = (base[plane.0], base[plane.1]);
+        let (Some(&ea), Some(&eb)) = (base.get(plane.0), base.get(plane.1)) else {
+            return;
+        };
         if let Some(x) = a.get_mut(plane.0) {
             *x = lin(ea, c, eb, s);
         }

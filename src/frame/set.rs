@@ -119,8 +119,8 @@ impl Spectrum {
         let pairs = if m.dim == 2 { 1 } else { 2 };
         let mut pair_gaps = [None; 2];
         let mut rel_gap = 1.0f32;
-        for (i, g) in pair_gaps.iter_mut().enumerate().take(pairs) {
-            let (a, b) = (values[i], values[i + 1]);
+        let adjacent = values.iter().zip(values.iter().skip(1));
+        for (g, (&a, &b)) in pair_gaps.iter_mut().zip(adjacent).take(pairs) {
             if lmax > 0.0 && a.max(b) > ZERO_REL * lmax {
                 let gap = (a - b).abs() / lmax;
                 *g = Some(gap);

@@ -86,12 +86,13 @@ pub(crate) fn canonical_frame(
     let dim = m.dim;
     let lmax = spectrum.values.iter().fold(0.0f32, |a, &b| a.max(b));
     let mut signs: [Option<f32>; 3] = [Some(1.0); 3];
-    for (j, s) in signs.iter_mut().enumerate().take(dim) {
-        let zero = spectrum.values[j] <= ZERO_REL * lmax;
+    let axes = spectrum.values.iter().zip(spectrum.axes);
+    for (s, (&value, axis)) in signs.iter_mut().zip(axes).take(dim) {
+        let zero = value <= ZERO_REL * lmax;
         *s = if zero {
             Some(1.0)
         } else {
-            axis_sign(sample, channels, offset, dim, m.origin, spectrum.axes[j])
+            axis_sign(sample, channels, offset, dim, m.origin, axis)
         };
     }
     let e = &spectrum.axes;

@@ -73,9 +73,9 @@ pub fn mat_vec(m: &Mat3, v: Vec3) -> Vec3 {
 #[inline]
 pub fn mat_t_vec(m: &Mat3, v: Vec3) -> Vec3 {
     let mut out = [0.0; 3];
-    for (r, row) in m.iter().enumerate() {
+    for (vr, row) in v.iter().zip(m) {
         for (o, x) in out.iter_mut().zip(row) {
-            *o += v[r] * x;
+            *o += vr * x;
         }
     }
     out

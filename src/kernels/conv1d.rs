@@ -7,6 +7,8 @@
 //! contribute `zp_in * w`: padded inputs are emulated as `x = zp_in` (the quantized real zero),
 //! which makes the result bit-exact with TFLite Micro. The f32 kernel pads with `0.0`.
 
+use super::chunks::ChunksNz;
+
 use super::dense::{dense_row, dense_row_f32};
 use super::dot::{dot, dot_f32};
 use super::qparams::requant;
@@ -126,7 +128,7 @@ pub fn conv1d_i8(
     };
     if !q.covers(d.cout) || d.cout == 0 || d.cin == 0 {
         if d.cin == 0 && d.cout > 0 && q.covers(d.cout) {
-            for row in o.chunks_exact_mut(d.cout) {
+            for row in o.chunks_nz_mut(d.cout) {
                 dense_row(&[], &[], q, row);
             }
         }
@@ -134,7 +136,7 @@ pub fn conv1d_i8(
     }
     let (lo, hi) = q.clamp_bounds();
     let span = d.k * d.cin;
-    for (t, orow) in o.chunks_exact_mut(d.cout).enumerate() {
+    for (t, orow) in o.chunks_nz_mut(d.cout).enumerate() {
         match window(&d, t) {
             Ok(s) => {
                 if let Some(win) = x.get(s * d.cin..s * d.cin + span) {
@@ -144,10 +146,10 @@ pub fn conv1d_i8(
             Err(start) => {
                 let params = q.bias.iter().zip(q.multiplier).zip(q.shift);
                 for ((o, wrow), ((&b, &m), &s)) in
-                    orow.iter_mut().zip(w.chunks_exact(span)).zip(params)
+                    orow.iter_mut().zip(w.chunks_nz(span)).zip(params)
                 {
                     let mut acc = 0i32;
-                    for (j, tap) in wrow.chunks_exact(d.cin).enumerate() {
+                    for (j, tap) in wrow.chunks_nz(d.cin).enumerate() {
                         let pos = start + j as isize;
                         let xr = usize::try_from(pos)
                             .ok()
@@ -186,17 +188,17 @@ pub fn conv1d_f32(input: &[f32], weights: &[f32], dims: &Conv1dDims, p: &FParams
         return;
     }
     if d.cin == 0 {
-        for row in o.chunks_exact_mut(d.cout) {
+        for row in o.chunks_nz_mut(d.cout) {
             dense_row_f32(&[], &[], bias, p, row);
         }
         return;
     }
     let span = d.k * d.cin;
-    for (t, orow) in o.chunks_exact_mut(d.cout).enumerate() {
+    for (t, orow) in o.chunks_nz_mut(d.cout).enumerate() {
         let start = (t * d.stride) as isize - d.pad_left as isize;
-        for ((o, wrow), &b) in orow.iter_mut().zip(w.chunks_exact(span)).zip(bias) {
+        for ((o, wrow), &b) in orow.iter_mut().zip(w.chunks_nz(span)).zip(bias) {
             let mut acc = 0.0f32;
-            for (j, tap) in wrow.chunks_exact(d.cin).enumerate() {
+            for (j, tap) in wrow.chunks_nz(d.cin).enumerate() {
                 let xr = usize::try_from(start + j as isize)
                     .ok()
                     .and_then(|p| x.get(p * d.cin..(p + 1) * d.cin));

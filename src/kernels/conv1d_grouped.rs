@@ -7,6 +7,8 @@
 //! the input zero point, exactly as in [`conv1d_i8`](super::conv1d_i8), so the result is
 //! bit-exact with TFLite Micro (which skips them and subtracts the zero point from the rest).
 
+use super::chunks::ChunksNz;
+
 use super::qparams::requant;
 use super::{FParams, QParams};
 
@@ -117,22 +119,31 @@ pub fn conv1d_grouped_i8(
     let (lo, hi) = q.clamp_bounds();
     let span = d.k * cig;
     let params = || q.bias.iter().zip(q.multiplier).zip(q.shift);
-    for (t, orow) in o.chunks_exact_mut(d.cout).enumerate() {
+    for (t, orow) in o.chunks_nz_mut(d.cout).enumerate() {
         for (oc, ((o, wrow), ((&b, &m), &s))) in orow
             .iter_mut()
-            .zip(w.chunks_exact(span.max(1)))
+            .zip(w.chunks_nz(span.max(1)))
             .zip(params())
             .enumerate()
         {
             let c0 = (oc / cog) * cig;
             let mut acc = 0i32;
-            for (j, tap) in wrow.chunks_exact(cig.max(1)).enumerate() {
+            for (j, tap) in wrow.chunks_nz(cig.max(1)).enumerate() {
                 let xr = d
                     .tap(t, j)
                     .and_then(|p| x.get(p * d.cin + c0..p * d.cin + c0 + cig));
-                for (ci, &wv) in tap.iter().enumerate() {
-                    let xv = xr.map_or(input_zero_point, |r| i32::from(r[ci]));
-                    acc = acc.wrapping_add(xv.wrapping_mul(i32::from(wv)));
+                // `r` and `tap` both hold `cig` values.
+                match xr {
+                    Some(r) => {
+                        for (&wv, &xv) in tap.iter().zip(r) {
+                            acc = acc.wrapping_add(i32::from(xv).wrapping_mul(i32::from(wv)));
+                        }
+                    }
+                    None => {
+                        for &wv in tap {
+                            acc = acc.wrapping_add(input_zero_point.wrapping_mul(i32::from(wv)));
+                        }
+                    }
                 }
             }
             *o = requant(acc.wrapping_add(b), m, s, q.out_zero_point, lo, hi);
@@ -165,16 +176,16 @@ pub fn conv1d_grouped_f32(
         return;
     }
     let span = d.k * cig;
-    for (t, orow) in o.chunks_exact_mut(d.cout).enumerate() {
+    for (t, orow) in o.chunks_nz_mut(d.cout).enumerate() {
         for (oc, ((o, wrow), &b)) in orow
             .iter_mut()
-            .zip(w.chunks_exact(span.max(1)))
+            .zip(w.chunks_nz(span.max(1)))
             .zip(bias)
             .enumerate()
         {
             let c0 = (oc / cog) * cig;
             let mut acc = 0.0f32;
-            for (j, tap) in wrow.chunks_exact(cig.max(1)).enumerate() {
+            for (j, tap) in wrow.chunks_nz(cig.max(1)).enumerate() {
                 let xr = d
                     .tap(t, j)
                     .and_then(|p| x.get(p * d.cin + c0..p * d.cin + c0 + cig));

@@ -1,5 +1,7 @@
 //! Fully connected layer (dense), int8 and f32.
 
+use super::chunks::{split4, ChunksNz};
+
 use super::dot::{dot, dot4, dot_f32};
 use super::qparams::requant;
 use super::{FParams, QParams};
@@ -72,7 +74,7 @@ pub(crate) fn dense_row(x: &[i8], w: &[i8], q: &QParams, out: &mut [i8]) {
         return;
     }
     let mut o4 = out.chunks_exact_mut(4);
-    let mut w4 = w.chunks_exact(cin.saturating_mul(4));
+    let mut w4 = w.chunks_nz(cin.saturating_mul(4));
     let mut b4 = bias.chunks_exact(4);
     let mut m4 = mult.chunks_exact(4);
     let mut s4 = shift.chunks_exact(4);
@@ -82,15 +84,15 @@ pub(crate) fn dense_row(x: &[i8], w: &[i8], q: &QParams, out: &mut [i8]) {
         .zip(&mut m4)
         .zip(&mut s4)
     {
-        let (w0, r) = w.split_at(cin);
-        let (w1, r) = r.split_at(cin);
-        let (w2, w3) = r.split_at(cin);
+        let Some((w0, w1, w2, w3)) = split4(w, cin) else {
+            continue;
+        };
         let acc = dot4(x, w0, w1, w2, w3);
         for ((((o, a), &b), &m), &s) in o.iter_mut().zip(acc).zip(b).zip(m).zip(s) {
             *o = requant(a.wrapping_add(b), m, s, zp, lo, hi);
         }
     }
-    let rows = w4.remainder().chunks_exact(cin);
+    let rows = w4.remainder().chunks_nz(cin);
     let tail = o4.into_remainder().iter_mut().zip(rows);
     for (((o, w), &b), (&m, &s)) in tail
         .zip(b4.remainder())
@@ -134,7 +136,7 @@ pub(crate) fn dense_row_f32(x: &[f32], w: &[f32], bias: &[f32], p: &FParams, out
         }
         return;
     }
-    for ((o, w), &b) in out.iter_mut().zip(w.chunks_exact(cin)).zip(bias) {
+    for ((o, w), &b) in out.iter_mut().zip(w.chunks_nz(cin)).zip(bias) {
         *o = p.clamp(b + dot_f32(x, w));
     }
 }

@@ -121,9 +121,10 @@ pub fn layer_norm_i8(
         let sh = 42 - s;
         let half = 1i64 << (sh - 1);
         for ((o, &xv), cp) in y.iter_mut().zip(x).zip(ch.chunks_exact(3)) {
+            let &[cm, cs, cz] = cp else { continue };
             let d = c * (i64::from(xv) - i64::from(p.in_zero_point)) - s1;
             let n = ((d * inv + half) >> sh).clamp(i64::from(i32::MIN), i64::from(i32::MAX));
-            let t = multiply_by_quantized_multiplier(n as i32, cp[0], cp[1]).saturating_add(cp[2]);
+            let t = multiply_by_quantized_multiplier(n as i32, cm, cs).saturating_add(cz);
             let q = rounding_divide_by_pot(t, 8).saturating_add(p.out_zero_point);
             *o = q.clamp(-128, 127) as i8;
         }

@@ -37,12 +37,17 @@
 
 mod activation;
 mod add;
+pub(crate) mod chunks;
 mod concat;
 mod conv1d;
 mod conv1d_grouped;
 mod dense;
 mod dot;
 #[cfg(all(feature = "dsp", target_arch = "arm"))]
+#[allow(
+    clippy::indexing_slicing,
+    reason = "not yet converted to iterators: indexes fixed-size arrays by bounded loop counters (README, Hardening)"
+)]
 pub mod dsp;
 mod elementwise;
 mod fparams;

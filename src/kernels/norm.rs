@@ -7,6 +7,8 @@
 //! `s_in / (2^7 s_out)`: the integer square root carries 7 fractional bits, so it is within
 //! `2^-7` input steps of the real root before the output rounding.
 
+use super::chunks::ChunksNz;
+
 use super::Requant;
 
 /// Fractional bits of the integer square root of the int8 norm (the sum is shifted by twice
@@ -38,8 +40,8 @@ impl NormDims {
         Some(
             input
                 .get(..len)?
-                .chunks_exact(self.c)
-                .map(move |r| &r[first..first + count]),
+                .chunks_nz(self.c)
+                .map(move |r| r.get(first..first + count).unwrap_or_default()),
         )
     }
 }
@@ -52,7 +54,8 @@ pub fn isqrt_u64(v: u64) -> u64 {
     // Newton's iteration from above; converges to floor(sqrt(v)).
     let mut x = 1u64 << (64 - v.leading_zeros()).div_ceil(2);
     loop {
-        let y = (x + v / x) / 2;
+        // x stays >= floor(sqrt(v)) >= 1; `max(1)` only tells the optimiser.
+        let y = (x + v / x.max(1)) / 2;
         if y >= x {
             return x;
         }

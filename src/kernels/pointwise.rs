@@ -1,6 +1,8 @@
 //! Pointwise shared MLP layer over `n` points (Conv1d with kernel 1), and its fusion with max
 //! pooling over the points, which needs O(cout) memory instead of O(n * cout).
 
+use super::chunks::{split4, ChunksNz};
+
 use super::dense::{dense_row, dense_row_f32};
 use super::dot::{dot, dot4, dot_f32};
 use super::qparams::requant;
@@ -62,12 +64,12 @@ pub fn pointwise_i8_portable(
         return;
     }
     if cin == 0 {
-        for row in o.chunks_exact_mut(cout) {
+        for row in o.chunks_nz_mut(cout) {
             dense_row(&[], &[], q, row);
         }
         return;
     }
-    for (xr, orow) in x.chunks_exact(cin).zip(o.chunks_exact_mut(cout)) {
+    for (xr, orow) in x.chunks_nz(cin).zip(o.chunks_nz_mut(cout)) {
         dense_row(xr, w, q, orow);
     }
 }
@@ -135,12 +137,12 @@ pub fn pointwise_max_i8_portable(
         requant(acc.wrapping_add(b), m, s, zp, lo, hi)
     };
     let mut o4 = o.chunks_exact_mut(4);
-    let mut w4 = w.chunks_exact(cin.saturating_mul(4));
+    let mut w4 = w.chunks_nz(cin.saturating_mul(4));
     let mut c = 0usize;
     for (og, wg) in (&mut o4).zip(&mut w4) {
-        let (w0, r) = wg.split_at(cin);
-        let (w1, r) = r.split_at(cin);
-        let (w2, w3) = r.split_at(cin);
+        let Some((w0, w1, w2, w3)) = split4(wg, cin) else {
+            continue;
+        };
         let (Some(b), Some(m), Some(s)) =
             (bias.get(c..c + 4), mult.get(c..c + 4), shift.get(c..c + 4))
         else {
@@ -150,7 +152,7 @@ pub fn pointwise_max_i8_portable(
         if s.iter().all(|&s| s <= 0) {
             let mut mx = [i32::MIN; 4];
             let mut mn = [i32::MAX; 4];
-            for xr in x.chunks_exact(cin) {
+            for xr in x.chunks_nz(cin) {
                 let a = dot4(xr, w0, w1, w2, w3);
                 for ((mx, mn), a) in mx.iter_mut().zip(mn.iter_mut()).zip(a) {
                     *mx = (*mx).max(a);
@@ -167,7 +169,7 @@ pub fn pointwise_max_i8_portable(
             }
         } else {
             let mut best = [i8::MIN; 4];
-            for xr in x.chunks_exact(cin) {
+            for xr in x.chunks_nz(cin) {
                 let a = dot4(xr, w0, w1, w2, w3);
                 for ((((best, a), &b), &m), &s) in best.iter_mut().zip(a).zip(b).zip(m).zip(s) {
                     *best = (*best).max(requant(a.wrapping_add(b), m, s, zp, lo, hi));
@@ -176,7 +178,7 @@ pub fn pointwise_max_i8_portable(
             og.copy_from_slice(&best);
         }
     }
-    let rows = w4.remainder().chunks_exact(cin);
+    let rows = w4.remainder().chunks_nz(cin);
     for ((o, wr), ((&b, &m), &s)) in o4
         .into_remainder()
         .iter_mut()
@@ -185,7 +187,7 @@ pub fn pointwise_max_i8_portable(
     {
         let mut best = i8::MIN;
         let (mut mx, mut mn) = (i32::MIN, i32::MAX);
-        for xr in x.chunks_exact(cin) {
+        for xr in x.chunks_nz(cin) {
             let a = dot(xr, wr);
             if s <= 0 {
                 mx = mx.max(a);
@@ -225,12 +227,12 @@ pub fn pointwise_f32(
         return;
     }
     if cin == 0 {
-        for row in o.chunks_exact_mut(cout) {
+        for row in o.chunks_nz_mut(cout) {
             dense_row_f32(&[], &[], bias, p, row);
         }
         return;
     }
-    for (xr, orow) in x.chunks_exact(cin).zip(o.chunks_exact_mut(cout)) {
+    for (xr, orow) in x.chunks_nz(cin).zip(o.chunks_nz_mut(cout)) {
         dense_row_f32(xr, w, bias, p, orow);
     }
 }
@@ -262,8 +264,8 @@ pub fn pointwise_max_f32(
         return;
     }
     o.fill(f32::NEG_INFINITY);
-    for xr in x.chunks_exact(cin) {
-        for ((o, &b), wr) in o.iter_mut().zip(bias).zip(w.chunks_exact(cin)) {
+    for xr in x.chunks_nz(cin) {
+        for ((o, &b), wr) in o.iter_mut().zip(bias).zip(w.chunks_nz(cin)) {
             *o = o.max(p.clamp(b + dot_f32(xr, wr)));
         }
     }

@@ -4,6 +4,8 @@
 //! Padded positions are skipped, not zero-filled: the average divides by the number of valid
 //! taps in the window, as TFLite Micro does.
 
+use super::chunks::ChunksNz;
+
 use super::Conv1dDims;
 
 /// Shape of a windowed 1-D pooling: input `n x c`, output `n_out() x c`.
@@ -69,7 +71,10 @@ impl Pool1dDims {
     fn taps(&self, t: usize) -> (usize, usize) {
         let origin = (t * self.stride) as isize - self.pad_left as isize;
         let lo = origin.max(0) as usize;
-        let hi = (origin + self.k as isize).clamp(0, self.n as isize) as usize;
+        let hi = (origin + self.k as isize)
+            .max(0)
+            .min(self.n as isize)
+            .max(0) as usize;
         (lo, hi.max(lo))
     }
 }
@@ -90,7 +95,7 @@ fn each_window<T, U>(
     if d.c == 0 {
         return;
     }
-    for (t, orow) in o.chunks_exact_mut(d.c).enumerate() {
+    for (t, orow) in o.chunks_nz_mut(d.c).enumerate() {
         let (lo, hi) = d.taps(t);
         if let Some(win) = x.get(lo * d.c..hi * d.c) {
             f(win, hi - lo, orow);
@@ -104,19 +109,19 @@ fn each_window<T, U>(
 /// `dims` says.
 pub fn max_pool1d_i8(input: &[i8], dims: &Pool1dDims, act_min: i32, act_max: i32, out: &mut [i8]) {
     let lo = act_min.clamp(-128, 127);
-    let hi = act_max.clamp(lo, 127);
+    let hi = act_max.max(lo).min(127);
     each_window(input, dims, out, |win, cnt, orow| {
         if cnt == 0 {
             return;
         }
         orow.fill(i8::MIN);
-        for row in win.chunks_exact(orow.len()) {
+        for row in win.chunks_nz(orow.len()) {
             for (o, &v) in orow.iter_mut().zip(row) {
                 *o = (*o).max(v);
             }
         }
         for o in orow.iter_mut() {
-            *o = i32::from(*o).clamp(lo, hi) as i8;
+            *o = i32::from(*o).max(lo).min(hi) as i8;
         }
     });
 }
@@ -127,7 +132,7 @@ pub fn max_pool1d_i8(input: &[i8], dims: &Pool1dDims, act_min: i32, act_max: i32
 /// left untouched.
 pub fn avg_pool1d_i8(input: &[i8], dims: &Pool1dDims, act_min: i32, act_max: i32, out: &mut [i8]) {
     let lo = act_min.clamp(-128, 127);
-    let hi = act_max.clamp(lo, 127);
+    let hi = act_max.max(lo).min(127);
     const BLOCK: usize = 32;
     each_window(input, dims, out, |win, cnt, orow| {
         let Ok(cnt) = i32::try_from(cnt) else {
@@ -140,7 +145,7 @@ pub fn avg_pool1d_i8(input: &[i8], dims: &Pool1dDims, act_min: i32, act_max: i32
         let mut c0 = 0;
         for ob in orow.chunks_mut(BLOCK) {
             let mut acc = [0i32; BLOCK];
-            for row in win.chunks_exact(c) {
+            for row in win.chunks_nz(c) {
                 if let Some(seg) = row.get(c0..c0 + ob.len()) {
                     for (a, &v) in acc.iter_mut().zip(seg) {
                         *a = a.wrapping_add(i32::from(v));
@@ -153,7 +158,7 @@ pub fn avg_pool1d_i8(input: &[i8], dims: &Pool1dDims, act_min: i32, act_max: i32
                 } else {
                     (a - cnt / 2) / cnt
                 };
-                *o = q.clamp(lo, hi) as i8;
+                *o = q.max(lo).min(hi) as i8;
             }
             c0 += ob.len();
         }
@@ -173,7 +178,7 @@ pub fn max_pool1d_f32(
             return;
         }
         orow.fill(f32::NEG_INFINITY);
-        for row in win.chunks_exact(orow.len()) {
+        for row in win.chunks_nz(orow.len()) {
             for (o, &v) in orow.iter_mut().zip(row) {
                 *o = o.max(v);
             }
@@ -198,7 +203,7 @@ pub fn avg_pool1d_f32(
             return;
         }
         orow.fill(0.0);
-        for row in win.chunks_exact(orow.len()) {
+        for row in win.chunks_nz(orow.len()) {
             for (o, &v) in orow.iter_mut().zip(row) {
                 *o += v;
             }

@@ -62,7 +62,10 @@ impl QParams<'_> {
 /// within `-128..=127` (callers pass [`QParams::clamp_bounds`]).
 #[inline(always)]
 pub(crate) fn requant(acc: i32, m: i32, s: i32, zp: i32, lo: i32, hi: i32) -> i8 {
+    // `max(lo).min(hi)` is `clamp(lo, hi)` for `lo <= hi` (see `clamp_bounds`) without
+    // clamp's assertion.
     multiply_by_quantized_multiplier(acc, m, s)
         .wrapping_add(zp)
-        .clamp(lo, hi) as i8
+        .max(lo)
+        .min(hi) as i8
 }

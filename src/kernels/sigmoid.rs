@@ -95,7 +95,7 @@ fn map_i8(input: &[i8], out: &mut [i8], f: impl Fn(i8) -> i8) {
     if input.len().min(out.len()) >= TABLE_FROM {
         let table: [i8; 256] = core::array::from_fn(|i| f(i as u8 as i8));
         for (o, &x) in out.iter_mut().zip(input) {
-            *o = table[usize::from(x as u8)];
+            *o = table.get(usize::from(x as u8)).copied().unwrap_or(0);
         }
     } else {
         for (o, &x) in out.iter_mut().zip(input) {

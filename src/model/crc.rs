@@ -5,6 +5,10 @@
 /// The 256-entry lookup table, computed at compile time (1 KiB of flash).
 const TABLE: [u32; 256] = build_table();
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an out-of-range index would be a build error"
+)]
 const fn build_table() -> [u32; 256] {
     let mut table = [0u32; 256];
     let mut i = 0;

@@ -795,7 +795,7 @@ fn check_arrays(
         }
         // [multiplier, shift] pairs (the constant's zero point after them is odd one out).
         for (channel, pair) in view.aux_i32.chunks_exact(2).enumerate() {
-            let (mul, sh) = (pair[0], pair[1]);
+            let &[mul, sh] = pair else { continue };
             if mul < 0 || !SHIFT_RANGE.contains(&sh) {
                 return Err(ModelError::BadRequant {
                     layer,

@@ -82,8 +82,9 @@ pub(super) fn check(
                     return Err(field("eps_q8", get(0)));
                 }
                 for (channel, c) in p.get(1..).unwrap_or(&[]).chunks_exact(3).enumerate() {
-                    if !SHIFT_RANGE.contains(&c[1]) {
-                        return Err(requant(channel, c[1]));
+                    let &[_, shift, _] = c else { continue };
+                    if !SHIFT_RANGE.contains(&shift) {
+                        return Err(requant(channel, shift));
                     }
                 }
             }

@@ -15,8 +15,13 @@ pub struct PointSets {
     pub points: usize,
     /// Coordinates per point (d).
     pub dim: usize,
-    /// Row-major (B,N,d) coordinates.
+    /// Row-major (B,N,d) coordinates; float64 input is centred per set in float64 first.
     pub data: Vec<f32>,
+    /// The float64 centroid subtracted from each set (empty for float32 input).
+    pub centres: Vec<Vec<f64>>,
+    /// float32 input whose spacing is coarse against a set's extent: the worst set and its
+    /// spacing over extent.
+    pub coarse: Option<(usize, f64)>,
 }
 
 impl PointSets {
@@ -42,7 +47,9 @@ fn shape_str(shape: &[usize]) -> String {
 }
 
 /// Checks dtype, shape and values of point sets for `group`: float32 or float64, (N,d) or
-/// (B,N,d) with d = the group's dimension, N >= 1, every coordinate finite.
+/// (B,N,d) with d = the group's dimension, N >= 1, every coordinate finite. float64 sets are
+/// centred in float64 before narrowing (see [`super::run::origin`]); float32 sets whose
+/// spacing is coarse against their extent are flagged.
 pub fn point_sets(array: &NpyArray, group: GroupArg) -> anyhow::Result<PointSets> {
     if array.dtype() == Dtype::I8 {
         bail!("dtype int8 (|i1) is not supported for point sets: expected float32 or float64");
@@ -72,7 +79,13 @@ pub fn point_sets(array: &NpyArray, group: GroupArg) -> anyhow::Result<PointSets
             shape_str(&array.shape)
         );
     }
-    let data = array.to_f32();
+    let pos = super::run::origin::Positions {
+        channels: d,
+        dim: d,
+        fields: vec![0],
+        source: 0,
+    };
+    let (data, centres) = super::run::origin::to_f32_centred(array, points, &pos);
     if let Some(i) = data.iter().position(|x| !x.is_finite()) {
         let (b, p, c) = (i / (points * dim), (i / dim) % points, i % dim);
         let what = if data[i].is_nan() { "NaN" } else { "infinite" };
@@ -86,11 +99,18 @@ pub fn point_sets(array: &NpyArray, group: GroupArg) -> anyhow::Result<PointSets
         };
         bail!("set {b}, point {p}, coordinate {c} is {what} ({})", data[i]);
     }
+    let coarse = if centres.is_empty() {
+        super::run::origin::coarse_spacing(&data, points, &pos)
+    } else {
+        None
+    };
     Ok(PointSets {
         sets,
         points,
         dim,
         data,
+        centres,
+        coarse,
     })
 }
 
@@ -120,6 +140,18 @@ pub struct FramesReport {
     pub shape: Vec<usize>,
     /// Per-set quality.
     pub sets: Vec<SetReport>,
+    /// float32 input whose spacing is coarse against the cloud's extent (a warning is printed
+    /// too); `null` otherwise.
+    pub coarse_float32: Option<CoarseReport>,
+}
+
+/// The coarse-spacing flag of `--json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoarseReport {
+    /// The worst set.
+    pub set: usize,
+    /// Its float32 spacing over its extent.
+    pub spacing_over_extent: f64,
 }
 
 /// Runs `equiframe frames`.
@@ -127,6 +159,12 @@ pub fn run(args: &FramesArgs, quiet: bool) -> anyhow::Result<()> {
     let array = NpyArray::read(&args.input)
         .with_context(|| format!("cannot read {}", args.input.display()))?;
     let sets = point_sets(&array, args.group)?;
+    if let Some((set, ratio)) = sets.coarse {
+        eprintln!(
+            "{}",
+            super::run::origin::coarse_warning(&args.input.display().to_string(), set, ratio)
+        );
+    }
     let (out, report) = super::frames_core::compute(&sets, args, quiet)?;
     out.write(&args.output)
         .with_context(|| format!("cannot write {}", args.output.display()))?;

@@ -57,7 +57,11 @@ pub fn compute(
             for i in 0..d {
                 block.extend((0..d).map(|j| f.axes[j][i]));
             }
-            block.extend_from_slice(&f.origin[..d]);
+            // float64 input was centred: the origin goes back to the input's coordinates.
+            match sets.centres.get(b) {
+                Some(c) => block.extend((0..d).map(|k| (f64::from(f.origin[k]) + c[k]) as f32)),
+                None => block.extend_from_slice(&f.origin[..d]),
+            }
         }
         reports.push(SetReport {
             set: b,
@@ -85,6 +89,10 @@ pub fn compute(
         axis_order: args.axis_order.name(),
         shape,
         sets: reports,
+        coarse_float32: sets.coarse.map(|(set, r)| super::frames::CoarseReport {
+            set,
+            spacing_over_extent: r,
+        }),
     };
     Ok((out, report))
 }

@@ -6,12 +6,16 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context};
 use rayon::prelude::*;
 
+#[path = "run_origin.rs"]
+pub mod origin;
+
 use super::print_stdout;
 use super::samples::{self, Expect, Samples};
 use crate::blob::AlignedBuf;
 use crate::cli::{BackendArg, RunArgs};
 use crate::npy::{Dtype, NpyArray};
 use equiframe::batch::{Backend, Batch, BatchError, Threads};
+use equiframe::frame::FieldKind;
 use equiframe::model::{FrameMode, Model, PointsMode, Precision};
 use equiframe::quant::{dequantize, quantize_f32};
 
@@ -183,11 +187,28 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<()> {
     let arr =
         NpyArray::read(&args.input).with_context(|| format!("--input {}", args.input.display()))?;
     let int8 = arr.dtype() == Dtype::I8;
+    let mut coarse = None;
     let x = if int8 {
         int8_samples(&model, arr, &args.input)?
     } else {
-        samples::read(&args.input, "--input", expect(&model))?
+        let mut x = samples::read(&args.input, "--input", expect(&model))?;
+        if let Some((p, invariant)) = positions(&model) {
+            if arr.dtype() == Dtype::F64 {
+                if invariant {
+                    x.data = origin::to_f32_centred(&arr, x.points, &p).0;
+                }
+            } else {
+                coarse = origin::coarse_spacing(&x.data, x.points, &p);
+            }
+        }
+        x
     };
+    if let Some((set, ratio)) = coarse {
+        eprintln!(
+            "{}",
+            origin::coarse_warning(&format!("--input {}", args.input.display()), set, ratio)
+        );
+    }
     let k = model.output_len();
     let y = match args.backend {
         BackendArg::Scalar => run_batch(&model, &x, args.threads, quiet)?,
@@ -202,12 +223,45 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<()> {
         .write(&args.output)
         .with_context(|| format!("writing {}", args.output.display()))?;
     print_stdout(&format!(
-        "wrote {}: ({}, {}) outputs of {} samples of ({}, {})",
+        "wrote {}: ({}, {}) outputs of {} samples of ({}, {}){}",
         args.output.display(),
         x.batch,
         k,
         x.batch,
         x.points,
-        x.channels
+        x.channels,
+        if coarse.is_some() {
+            "; coarse float32 coordinates flagged"
+        } else {
+            ""
+        }
+    ))
+}
+
+/// The position fields of the model's input and whether its outputs are translation
+/// invariant (frames centred on the source field's centroid), so that float64 input may be
+/// centred before narrowing. `None` without position fields.
+fn positions(model: &Model<'_>) -> Option<(origin::Positions, bool)> {
+    let schema = model.schema();
+    let fields: Vec<usize> = schema
+        .fields()
+        .iter()
+        .filter(|f| f.kind == FieldKind::Position)
+        .map(|f| usize::from(f.offset))
+        .collect();
+    let first = *fields.first()?;
+    let (source, centred) = match schema.frame_source() {
+        Ok((f, centred)) if f.kind == FieldKind::Position => (usize::from(f.offset), centred),
+        _ => (first, false),
+    };
+    let invariant = centred && model.frame_mode() != FrameMode::None;
+    Some((
+        origin::Positions {
+            channels: schema.channels(),
+            dim: schema.dim(),
+            fields,
+            source,
+        },
+        invariant,
     ))
 }

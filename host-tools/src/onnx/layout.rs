@@ -174,6 +174,14 @@ pub(crate) fn input_dims(vi: &ValueInfoProto) -> Result<Vec<Option<usize>>, Onnx
             t.elem_type()
         )));
     }
+    if let Some(v) = t.shape.as_ref().and_then(|s| {
+        s.dim.iter().find_map(|d| match d.value {
+            Some(dimension::Value::DimValue(v)) if v < 0 => Some(v),
+            _ => None,
+        })
+    }) {
+        return Err(bad(format!("declares the negative dimension {v}")));
+    }
     Ok(t.shape
         .as_ref()
         .map(|s| {

@@ -199,7 +199,15 @@ fn import_in(model: &proto::ModelProto, dir: Option<&Path>) -> Result<Imported, 
     for t in &graph.initializer {
         let resolved = files.resolve(t, dir)?;
         let t = resolved.as_ref().unwrap_or(t);
-        inits.insert(t.name().to_string(), Tensor::from_proto(t)?);
+        if inits
+            .insert(t.name().to_string(), Tensor::from_proto(t)?)
+            .is_some()
+        {
+            return Err(OnnxError::Graph(format!(
+                "has two initializers named '{}'",
+                t.name()
+            )));
+        }
     }
     let inputs: Vec<_> = graph
         .input
@@ -281,6 +289,15 @@ fn import_layout(
                 node: nr.name(),
                 op_type: format!("{}:{}", node.domain(), nr.op()),
             });
+        }
+        if let Some(name) = node
+            .output
+            .iter()
+            .find(|o| !o.is_empty() && im.syms.contains_key(o.as_str()))
+        {
+            return Err(nr.err(format!(
+                "output '{name}' is already produced (by another node, an initializer or the graph input)"
+            )));
         }
         let outs = im.lower_node(nr)?;
         for (name, sym) in node.output.iter().zip(outs) {
