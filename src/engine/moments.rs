@@ -124,8 +124,9 @@ const SCATTER_BITS: i32 = 30;
 /// Rows summed in `i64` before the sums move to `i128`: scatter products are below `2^60`,
 /// seven of them below `2^63`.
 const PRODUCT_BLOCK: usize = 7;
-/// Rows of centroid terms (below `2^40`) summed in `i64` before moving to `i128`.
-const CENTROID_BLOCK: usize = 1 << 22;
+/// Rows summed in `i32` before the centroid sums move to `i128`: integer parts below `2^24`,
+/// rounded rests at most `2^16`.
+const CENTROID_BLOCK: usize = 127;
 
 /// Order key of an f32 bit pattern: integer order equals float order on non-NaN values.
 #[inline(always)]
@@ -137,27 +138,6 @@ fn key(bits: u32) -> i32 {
 #[inline(always)]
 fn from_key(k: i32) -> f32 {
     f32::from_bits(key(k as u32) as u32)
-}
-
-/// `libm::round(x * 2^(40 - e))` for `|x| < 2^e`, from the bit pattern (`bias = 110 + e`).
-#[inline(always)]
-fn centroid_term(bits: u32, bias: i32) -> i64 {
-    let field = ((bits >> 23) & 0xff) as i32;
-    let mant = u64::from((bits & 0x7f_ffff) | if field != 0 { 0x80_0000 } else { 0 });
-    // x = mant * 2^(max(field, 1) - 150), so x * 2^(40 - e) = mant * 2^sh.
-    let sh = field.max(1) - bias;
-    let mag = if sh >= 0 {
-        mant << (sh.min(40) as u32)
-    } else {
-        // Half away from zero on the magnitude; shifts past 25 leave 0 (mant < 2^24).
-        let k = (-sh).min(40) as u32;
-        (mant + (1u64 << (k - 1))) >> k
-    } as i64;
-    if bits >> 31 != 0 {
-        -mag
-    } else {
-        mag
-    }
 }
 
 /// Half-away-from-zero rounding of `y` from `t = trunc(2 y)` (`|t| < 2^31`).
@@ -181,6 +161,7 @@ fn points<const D: usize>(
 
 /// Per-coordinate minimum and maximum (as order keys) and the largest magnitude's bit
 /// pattern; `None` when a coordinate is not finite.
+#[inline(never)]
 fn extremes<const D: usize>(sample: &[f32], c: usize, o: usize) -> Option<([i32; D], [i32; D])> {
     let mut lo = [i32::MAX; D];
     let mut hi = [i32::MIN; D];
@@ -197,6 +178,7 @@ fn extremes<const D: usize>(sample: &[f32], c: usize, o: usize) -> Option<([i32;
 }
 
 /// Largest `|x|` over the rows (uncentred sources); `None` when a coordinate is not finite.
+#[inline(never)]
 fn max_abs_bits<const D: usize>(sample: &[f32], c: usize, o: usize) -> Option<f32> {
     let mut m = 0u32;
     for p in points::<D>(sample, c, o) {
@@ -208,32 +190,36 @@ fn max_abs_bits<const D: usize>(sample: &[f32], c: usize, o: usize) -> Option<f3
     (m < 0x7f80_0000).then_some(f32::from_bits(m))
 }
 
-/// Integer coordinate sums on the centroid grid for `|x| < 2^e`.
-fn centroid_sums<const D: usize>(sample: &[f32], c: usize, o: usize, e: i32) -> [i128; 3] {
-    let bias = 150 - CENTROID_BITS + e;
+/// Integer coordinate sums on the centroid grid for `|x| < 2^e`: `round(x * 2^(40 - e))`
+/// (half away from zero) per coordinate, as `hi * 2^16 + lo` with `hi = trunc(x * 2^(24 - e))`
+/// and `lo` the rounded rest, both from exact f32 operations; `scale = 2^(24 - e)` as f32.
+#[inline(never)]
+fn centroid_sums<const D: usize>(sample: &[f32], c: usize, o: usize, scale: f32) -> [i128; 3] {
     let mut sums = [0i128; 3];
-    let mut part = [0i64; D];
-    let mut left = CENTROID_BLOCK;
-    for p in points::<D>(sample, c, o) {
-        for k in 0..D {
-            part[k] += centroid_term(p[k].to_bits(), bias);
-        }
-        left -= 1;
-        if left == 0 {
-            for (s, q) in sums.iter_mut().zip(&mut part) {
-                *s += i128::from(core::mem::take(q));
+    for block in sample.chunks(c * CENTROID_BLOCK) {
+        let mut hi = [0i32; D];
+        let mut lo = [0i32; D];
+        for p in points::<D>(block, c, o) {
+            for k in 0..D {
+                // Exact: power-of-two scaling below 2^24 (a subnormal product has hi = lo = 0
+                // either way), the integer part fits f32, and the fraction is y's own low bits.
+                let y = p[k] * scale;
+                let h = y as i32;
+                let t = ((y - h as f32) * 131_072.0) as i32;
+                hi[k] += h;
+                lo[k] += halve_away(t);
             }
-            left = CENTROID_BLOCK;
         }
-    }
-    for (s, q) in sums.iter_mut().zip(part) {
-        *s += i128::from(q);
+        for k in 0..D {
+            sums[k] += (i128::from(hi[k]) << 16) + i128::from(lo[k]);
+        }
     }
     sums
 }
 
 /// Integer product sums (upper triangle) of the centred coordinates on the scatter grid;
 /// `scale2 = 2^(31 - e)` (twice the grid scale) as f32.
+#[inline(never)]
 fn scatter_sums<const D: usize>(
     sample: &[f32],
     c: usize,
@@ -242,34 +228,26 @@ fn scatter_sums<const D: usize>(
     scale2: f32,
 ) -> [[i128; 3]; 3] {
     let mut acc = [[0i128; 3]; 3];
-    let mut part = [[0i64; D]; D];
-    let mut left = PRODUCT_BLOCK;
-    for p in points::<D>(sample, c, o) {
-        let mut q = [0i64; D];
-        for k in 0..D {
-            // Exact: a power-of-two scale below 2^31 (a subnormal product truncates to 0
-            // either way); `as` truncates toward zero.
-            let t = ((p[k] - origin[k]) * scale2) as i32;
-            q[k] = i64::from(halve_away(t));
+    for block in sample.chunks(c * PRODUCT_BLOCK) {
+        let mut part = [[0i64; D]; D];
+        for p in points::<D>(block, c, o) {
+            let mut q = [0i64; D];
+            for k in 0..D {
+                // Exact: a power-of-two scale below 2^31 (a subnormal product truncates to 0
+                // either way); `as` truncates toward zero.
+                let t = ((p[k] - origin[k]) * scale2) as i32;
+                q[k] = i64::from(halve_away(t));
+            }
+            for i in 0..D {
+                for j in i..D {
+                    part[i][j] += q[i] * q[j];
+                }
+            }
         }
         for i in 0..D {
             for j in i..D {
-                part[i][j] += q[i] * q[j];
+                acc[i][j] += i128::from(part[i][j]);
             }
-        }
-        left -= 1;
-        if left == 0 {
-            for i in 0..D {
-                for j in i..D {
-                    acc[i][j] += i128::from(core::mem::take(&mut part[i][j]));
-                }
-            }
-            left = PRODUCT_BLOCK;
-        }
-    }
-    for i in 0..D {
-        for j in i..D {
-            acc[i][j] += i128::from(part[i][j]);
         }
     }
     acc
@@ -297,7 +275,10 @@ fn exact_fast<const D: usize>(
             .map_or(0.0, f32::from_bits);
         if m0 > 0.0 {
             let (_, e) = libm::frexpf(m0);
-            let sums = centroid_sums::<D>(sample, c, o, e);
+            if !(-102..=150).contains(&e) {
+                return None;
+            }
+            let sums = centroid_sums::<D>(sample, c, o, libm::ldexpf(1.0, 24 - e));
             origin = finish_origin(&sums, grid(m0, CENTROID_BITS), n, D);
         }
         let mut m = 0.0f32;
