@@ -228,27 +228,42 @@ fn scatter_sums<const D: usize>(
     scale2: f32,
 ) -> [[i128; 3]; 3] {
     let mut acc = [[0i128; 3]; 3];
+    // Grid coordinates of one tile of rows; rows past a short last tile stay zero and add
+    // nothing. Fixed-length tiles let the product sums unroll into multiply-accumulates.
+    let mut q = [[0i32; D]; PRODUCT_BLOCK];
     for block in sample.chunks(c * PRODUCT_BLOCK) {
-        let mut part = [[0i64; D]; D];
-        for p in points::<D>(block, c, o) {
-            let mut q = [0i64; D];
+        let mut len = 0;
+        for (dst, p) in q.iter_mut().zip(points::<D>(block, c, o)) {
             for k in 0..D {
                 // Exact: a power-of-two scale below 2^31 (a subnormal product truncates to 0
                 // either way); `as` truncates toward zero.
-                let t = ((p[k] - origin[k]) * scale2) as i32;
-                q[k] = i64::from(halve_away(t));
+                dst[k] = halve_away(((p[k] - origin[k]) * scale2) as i32);
             }
-            for i in 0..D {
-                for j in i..D {
-                    part[i][j] += q[i] * q[j];
-                }
+            len += 1;
+        }
+        for row in q.iter_mut().skip(len) {
+            *row = [0; D];
+        }
+        let mut diag = [0i64; D];
+        for r in &q {
+            for k in 0..D {
+                diag[k] += i64::from(r[k]) * i64::from(r[k]);
             }
         }
-        for i in 0..D {
-            for j in i..D {
-                acc[i][j] += i128::from(part[i][j]);
+        let mut off = [0i64; 3];
+        for r in &q {
+            off[0] += i64::from(r[0]) * i64::from(r[1 % D]);
+            if D == 3 {
+                off[1] += i64::from(r[0]) * i64::from(r[2 % D]);
+                off[2] += i64::from(r[1 % D]) * i64::from(r[2 % D]);
             }
         }
+        for k in 0..D {
+            acc[k][k] += i128::from(diag[k]);
+        }
+        acc[0][1] += i128::from(off[0]);
+        acc[0][2] += i128::from(off[1]);
+        acc[1][2] += i128::from(off[2]);
     }
     acc
 }
@@ -317,8 +332,9 @@ fn exact_fast<const D: usize>(
 /// frame module report the error). Bit-identical to [`exact_moments_reference`].
 pub(crate) fn exact_moments(schema: &InputSchema, sample: &[f32]) -> Option<Moments> {
     let (field, centred) = schema.frame_source().ok()?;
-    let (c, o) = (schema.channels(), usize::from(field.offset));
-    let n = sample.len() / c.max(1);
+    // `max(1)`: a validated schema has channels; no chunking by zero either way.
+    let (c, o) = (schema.channels().max(1), usize::from(field.offset));
+    let n = sample.len() / c;
     if n == 0 {
         return None;
     }
