@@ -14,6 +14,7 @@ pub mod quant;
 pub mod frame;
 pub mod kernels;
 pub mod lie;
+pub mod math;
 pub mod model;
 
 pub mod engine;
