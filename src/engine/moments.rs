@@ -177,19 +177,6 @@ fn extremes<const D: usize>(sample: &[f32], c: usize, o: usize) -> Option<([i32;
     finite.then_some((lo, hi))
 }
 
-/// Largest `|x|` over the rows (uncentred sources); `None` when a coordinate is not finite.
-#[inline(never)]
-fn max_abs_bits<const D: usize>(sample: &[f32], c: usize, o: usize) -> Option<f32> {
-    let mut m = 0u32;
-    for p in points::<D>(sample, c, o) {
-        for v in p {
-            m = m.max(v.to_bits() & 0x7fff_ffff);
-        }
-    }
-    // Finite magnitudes order as their bit patterns; NaN and infinity lie above.
-    (m < 0x7f80_0000).then_some(f32::from_bits(m))
-}
-
 /// Integer coordinate sums on the centroid grid for `|x| < 2^e`: `round(x * 2^(40 - e))`
 /// (half away from zero) per coordinate, as `hi * 2^16 + lo` with `hi = trunc(x * 2^(24 - e))`
 /// and `lo` the rounded rest, both from exact f32 operations; `scale = 2^(24 - e)` as f32.
@@ -280,8 +267,8 @@ fn exact_fast<const D: usize>(
     n: usize,
 ) -> Option<Moments> {
     let mut origin = [0.0f32; 3];
+    let (lo, hi) = extremes::<D>(sample, c, o)?;
     let m = if centred {
-        let (lo, hi) = extremes::<D>(sample, c, o)?;
         let m0 = lo
             .iter()
             .chain(&hi)
@@ -307,7 +294,11 @@ fn exact_fast<const D: usize>(
         }
         m
     } else {
-        max_abs_bits::<D>(sample, c, o)?
+        // Uncentred: the largest magnitude is at an extreme.
+        lo.iter()
+            .chain(&hi)
+            .map(|&k| from_key(k).abs())
+            .fold(0.0f32, f32::max)
     };
     let mut scatter = [[0.0f32; 3]; 3];
     if m > 0.0 {
@@ -338,13 +329,13 @@ pub(crate) fn exact_moments(schema: &InputSchema, sample: &[f32]) -> Option<Mome
     if n == 0 {
         return None;
     }
+    // The fast form covers 3D sources (2D ones take the reference: one form fewer in flash);
+    // it declines spreads below 2^-96 (its f32 scale would not be normal) and gives `None` on
+    // bad input, where the reference gives `None` too.
     let fast = match schema.dim() {
-        2 => exact_fast::<2>(sample, c, o, centred, n),
         3 => exact_fast::<3>(sample, c, o, centred, n),
         _ => None,
     };
-    // The fast form declines spreads below 2^-96 (its f32 scale would not be normal), and
-    // gives `None` on bad input, where the reference gives `None` too.
     fast.or_else(|| exact_moments_reference(schema, sample))
 }
 
