@@ -76,6 +76,8 @@ for t in thumbv7em-none-eabihf thumbv6m-none-eabi; do
     qemu_run "$core/tflite-sine" "$t" tflite_sine
 done
 qemu_run m4f/dsp thumbv7em-none-eabihf dsp
+# libm against micromath (and VSQRT) per f32 function: instructions, errors, bit identity.
+qemu_run m4f/math thumbv7em-none-eabihf math
 # Attitude estimator + learned gravity model on a generated recording: bit-exact with the
 # host (tests/attitude_firmware.rs), instructions per filter update and per network run.
 qemu_run m4f/attitude thumbv7em-none-eabihf attitude

@@ -29,6 +29,7 @@ pub mod kernels;
     reason = "fixed-size matrix code: every index is a loop counter or constant bounded by the array's own const length; firmware/nopanic proves no panic path is linked"
 )]
 pub mod lie;
+pub mod math;
 pub mod model;
 
 pub mod engine;

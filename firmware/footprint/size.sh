@@ -11,9 +11,24 @@
 # stack high-water mark of validating and running the model and the instructions of each
 # (QEMU -icount; a second build with feature `stack`, which paints the stack, meters both
 # steps with SysTick and prints them), and the flash over a bare firmware (`bin/bare.rs`).
-# Usage: bash firmware/footprint/size.sh   (prints "FAIL ..." lines and exits 1 on a failure)
+# Usage: bash firmware/footprint/size.sh [--opt s|3]   (prints "FAIL ..." lines and exits 1 on a
+# failure). `--opt 3` builds every row with the `release-o3` profile (opt-level 3, otherwise the
+# release profile), the counterpart of MicroFlow's opt-level 3 figures; the default is opt "s".
 set -uo pipefail
 cd "$(dirname "$0")"
+opt=s
+while [ $# -gt 0 ]; do
+    case $1 in
+        --opt) opt=${2:-}; shift 2 || shift ;;
+        *) echo "usage: bash firmware/footprint/size.sh [--opt s|3]"; exit 2 ;;
+    esac
+done
+case $opt in
+    s) profile=release ;;
+    3) profile=release-o3 ;;
+    *) echo "usage: bash firmware/footprint/size.sh [--opt s|3]"; exit 2 ;;
+esac
+echo "opt-level $opt (cargo profile $profile)"
 SIZE=$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin/llvm-size
 # Without the llvm-tools component, any llvm-size on PATH reads the same ELF sections.
 [ -x "$SIZE" ] || SIZE=$(command -v llvm-size || command -v rust-size || echo llvm-size)
@@ -24,7 +39,7 @@ declare -A STACK LOADI RUNI
 mkdir -p target/size
 # One target directory for every variant: only this crate is rebuilt between them.
 build() { # build VARIANT FEATURES
-    if ! cargo build --release --quiet --features "$2" 2>target/size/build-$1.log; then
+    if ! cargo build --profile "$profile" --quiet --features "$2" 2>target/size/build-$1.log; then
         echo "FAIL footprint/$1 build"; tail -n 20 target/size/build-$1.log; status=1; return 1
     fi
 }
@@ -41,8 +56,8 @@ for runner in engine linked checked lean; do
     for bin in sine fa_pointnet; do
         f=$(feats "$bin" "$runner")
         build "$runner-$bin-stack" "stack,$f" || continue
-        log=target/size/$runner-$bin-stack.out
-        EQF_QEMU_TIMEOUT=60 bash ../qemu/run.sh "target/$target/release/$bin" >"$log" 2>/dev/null
+        log=target/size/$opt-$runner-$bin-stack.out
+        EQF_QEMU_TIMEOUT=60 bash ../qemu/run.sh "target/$target/$profile/$bin" >"$log" 2>/dev/null
         STACK[$bin-$runner]=$(sed -n 's/^stack *//p' "$log")
         LOADI[$bin-$runner]=$(sed -n 's/^load *//p' "$log")
         RUNI[$bin-$runner]=$(sed -n 's/^run *//p' "$log")
@@ -51,16 +66,16 @@ done
 # The bare firmware (runtime crates, vector table, panic handler; no model): the baseline of the
 # "over bare" column.
 build bare all || exit 1
-cp "target/$target/release/bare" target/size/bare.elf
-read -r bare _ < <("$SIZE" target/size/bare.elf | tail -n 1)
+cp "target/$target/$profile/bare" target/size/$opt-bare.elf
+read -r bare _ < <("$SIZE" target/size/$opt-bare.elf | tail -n 1)
 echo "bare firmware: text $bare"
 printf '%-12s %-7s %8s %6s %7s %8s %9s %9s %7s %9s %10s\n' firmware runner text data bss "model" "runtime" \
     "over-bare" stack "load-ins" "run-ins"
 for runner in engine linked checked lean; do
     for bin in sine fa_pointnet; do
         build "$runner-$bin" "$(feats "$bin" "$runner")" || continue
-        elf=target/size/$bin-$runner.elf
-        cp "target/$target/release/$bin" "$elf"
+        elf=target/size/$opt-$bin-$runner.elf
+        cp "target/$target/$profile/$bin" "$elf"
         if ! EQF_QEMU_TIMEOUT=30 bash ../qemu/run.sh "$elf" >/dev/null 2>&1; then
             echo "FAIL footprint/$bin-$runner: does not run to success under QEMU"; status=1
         fi

@@ -78,7 +78,7 @@ pub(crate) fn hat(w: [f32; 3]) -> Mat3 {
 }
 
 pub(crate) fn norm3(v: [f32; 3]) -> f32 {
-    libm::sqrtf(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+    crate::math::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
 }
 
 /// `a I + b K + c K^2` with `K = hat(w)`.

@@ -15,7 +15,7 @@ use super::Mat3;
 pub fn so2_project(m: &[[f32; 2]; 2]) -> super::So2 {
     let c = m[0][0] + m[1][1];
     let s = m[1][0] - m[0][1];
-    let n = libm::sqrtf(c * c + s * s);
+    let n = crate::math::sqrt(c * c + s * s);
     if !(n.is_finite() && n > 0.0) {
         return super::So2::IDENTITY;
     }
@@ -76,9 +76,9 @@ fn jacobi_rotate(a: &mut [[f32; 4]; 4], v: &mut [[f32; 4]; 4], p: usize, q: usiz
         return;
     }
     let theta = (a[q][q] - a[p][p]) / (2.0 * apq);
-    let t = theta.signum() / (theta.abs() + libm::sqrtf(theta * theta + 1.0));
+    let t = theta.signum() / (theta.abs() + crate::math::sqrt(theta * theta + 1.0));
     let t = if theta == 0.0 { 1.0 } else { t };
-    let c = 1.0 / libm::sqrtf(t * t + 1.0);
+    let c = 1.0 / crate::math::sqrt(t * t + 1.0);
     let s = t * c;
     for k in 0..4 {
         let (akp, akq) = (a[k][p], a[k][q]);

@@ -131,7 +131,7 @@ impl So3 {
         }
         let q = match best {
             0 => {
-                let s = 2.0 * libm::sqrtf((1.0 + tr).max(0.0));
+                let s = 2.0 * crate::math::sqrt((1.0 + tr).max(0.0));
                 [
                     0.25 * s,
                     (m[2][1] - m[1][2]) / s,
@@ -140,7 +140,7 @@ impl So3 {
                 ]
             }
             1 => {
-                let s = 2.0 * libm::sqrtf((1.0 + m[0][0] - m[1][1] - m[2][2]).max(0.0));
+                let s = 2.0 * crate::math::sqrt((1.0 + m[0][0] - m[1][1] - m[2][2]).max(0.0));
                 [
                     (m[2][1] - m[1][2]) / s,
                     0.25 * s,
@@ -149,7 +149,7 @@ impl So3 {
                 ]
             }
             2 => {
-                let s = 2.0 * libm::sqrtf((1.0 - m[0][0] + m[1][1] - m[2][2]).max(0.0));
+                let s = 2.0 * crate::math::sqrt((1.0 - m[0][0] + m[1][1] - m[2][2]).max(0.0));
                 [
                     (m[0][2] - m[2][0]) / s,
                     (m[0][1] + m[1][0]) / s,
@@ -158,7 +158,7 @@ impl So3 {
                 ]
             }
             _ => {
-                let s = 2.0 * libm::sqrtf((1.0 - m[0][0] - m[1][1] + m[2][2]).max(0.0));
+                let s = 2.0 * crate::math::sqrt((1.0 - m[0][0] - m[1][1] + m[2][2]).max(0.0));
                 [
                     (m[1][0] - m[0][1]) / s,
                     (m[0][2] + m[2][0]) / s,
@@ -283,7 +283,7 @@ pub(crate) fn orthonormality_error(m: &Mat3) -> f32 {
 
 /// Unit quaternion with `w >= 0`; identity for zero / non-finite input.
 pub(crate) fn normalize_quaternion(q: [f32; 4]) -> [f32; 4] {
-    let n = libm::sqrtf(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
+    let n = crate::math::sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
     if !(n.is_finite() && n > 0.0) {
         return [1.0, 0.0, 0.0, 0.0];
     }

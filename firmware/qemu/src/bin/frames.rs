@@ -1,6 +1,8 @@
 //! The frame stages on embedded recordings (BasicMotions IMU windows, CGAL point sets): every
 //! result bit-for-bit equal to the desktop's golden outputs (`data/golden_frames.bin`, written
-//! by `firmware/host-gen`), with instructions per stage.
+//! by `firmware/host-gen`), with instructions per stage; the exact integer moments the engine
+//! uses (`InputSchema::exact_moments`) bit-identical to their f64 reference form, with
+//! instructions per row of both.
 #![no_std]
 #![no_main]
 
@@ -31,8 +33,17 @@ fn main() -> ! {
         )
     };
     println!(
-        "{:<14} {:>5} {:>9} {:>9} {:>7} {:>8} {:>9} {:>9}",
-        "case", "rows", "moments", "per row", "eigen", "frames", "canonic.", "per row"
+        "{:<14} {:>5} {:>9} {:>9} {:>7} {:>8} {:>9} {:>9} {:>9} {:>9}",
+        "case",
+        "rows",
+        "moments",
+        "per row",
+        "eigen",
+        "frames",
+        "canonic.",
+        "per row",
+        "exact/row",
+        "ref/row"
     );
     let mut n = 0;
     for (i, case) in cases(&INPUTS.0).enumerate() {
@@ -61,8 +72,30 @@ fn main() -> ! {
         let out = &mut canon[..len];
         let (r, ic) = meter::measure(|| schema.canonicalize(f0, x, out));
         let rows = case.rows.max(1) as u64;
+        let (fast, ix) = meter::measure(|| schema.exact_moments(x));
+        let (slow, ir) = meter::measure(|| schema.exact_moments_reference(x));
+        let word = |m: &Option<equiframe::frame::Moments>| {
+            m.map(|m| {
+                let mut w = [m.weight.to_bits(); 13];
+                let all = m.origin.iter().chain(m.scatter.iter().flatten());
+                for (d, v) in w[1..].iter_mut().zip(all) {
+                    *d = v.to_bits();
+                }
+                stages::fnv1a(&w.map(f32::from_bits))
+            })
+        };
+        c.check(
+            "exact moments",
+            fast.is_some() && word(&fast) == word(&slow),
+            format_args!(
+                "{}: fast {:?} reference {:?}",
+                case.name,
+                word(&fast),
+                word(&slow)
+            ),
+        );
         println!(
-            "{:<14} {:>5} {:>9} {:>9} {:>7} {:>8} {:>9} {:>9}",
+            "{:<14} {:>5} {:>9} {:>9} {:>7} {:>8} {:>9} {:>9} {:>9} {:>9}",
             case.name,
             case.rows,
             im,
@@ -70,7 +103,9 @@ fn main() -> ! {
             ie,
             is,
             ic,
-            ic / rows
+            ic / rows,
+            ix / rows,
+            ir / rows
         );
         let mut cmp = Compare::new(golden_record(&GOLDEN.0, i).unwrap_or(&[]));
         stages::put_moments(&m, &mut cmp);
