@@ -23,12 +23,14 @@
 //! frame with `z` up; heading arbitrary without the magnetometer) and
 //! [`Attitude::rotation_covariance`] (3x3, in the sensor frame, radians^2).
 
+pub mod cov;
+mod increment;
 pub mod learned;
 
 use super::eskf::{chi2_gate, ErrorState, Eskf, GateLevel, Gated};
 use super::EstimateError;
 use crate::lie::mat::Mat;
-use crate::lie::{hat, So3};
+use crate::lie::So3;
 
 /// Standard gravity, m/s^2.
 pub const GRAVITY: f32 = 9.81;
@@ -97,7 +99,7 @@ pub struct AttitudeState {
 
 impl ErrorState<6> for AttitudeState {
     fn retract(&mut self, dx: &[f32; 6]) {
-        self.rot = self.rot.compose(&So3::exp([dx[0], dx[1], dx[2]]));
+        self.rot = self.rot.compose(&increment::exp([dx[0], dx[1], dx[2]]));
         for k in 0..3 {
             self.bias[k] += dx[3 + k];
         }
@@ -136,6 +138,10 @@ pub struct Attitude {
 
 fn norm(v: [f32; 3]) -> f32 {
     libm::sqrtf(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+}
+
+fn norm2(v: [f32; 3]) -> f32 {
+    v[0] * v[0] + v[1] * v[1] + v[2] * v[2]
 }
 
 fn check3(v: &[f32; 3], offset: usize) -> Result<(), EstimateError> {
@@ -233,8 +239,8 @@ impl Attitude {
         if !(dt.is_finite() && dt > 0.0) {
             return Err(EstimateError::BadTimeStep { dt });
         }
-        let an = norm(accel);
         if !self.initialized {
+            let an = norm(accel);
             if an < 1e-3 {
                 return Ok(StepReport::default());
             }
@@ -251,6 +257,7 @@ impl Attitude {
 
         // Low-pass references and rest detection.
         let alpha = (dt / self.cfg.lowpass_tau).min(1.0);
+        // Squared deviations (compared with squared thresholds: no square root).
         let (mut gdev, mut adev) = (0.0f32, 0.0f32);
         for k in 0..3 {
             self.gyro_lp[k] += alpha * (gyro[k] - self.gyro_lp[k]);
@@ -258,15 +265,14 @@ impl Attitude {
             gdev += (gyro[k] - self.gyro_lp[k]) * (gyro[k] - self.gyro_lp[k]);
             adev += (accel[k] - self.accel_lp[k]) * (accel[k] - self.accel_lp[k]);
         }
-        let (gdev, adev) = (libm::sqrtf(gdev), libm::sqrtf(adev));
         let b = self.filter.state.bias;
-        let rate = norm([
+        let rate = norm2([
             self.gyro_lp[0] - b[0],
             self.gyro_lp[1] - b[1],
             self.gyro_lp[2] - b[2],
         ]);
-        let still =
-            gdev < self.cfg.rest_gyro && adev < self.cfg.rest_accel && rate < self.cfg.rest_gyro;
+        let (rg, ra) = (self.cfg.rest_gyro, self.cfg.rest_accel);
+        let still = gdev < rg * rg && adev < ra * ra && rate < rg * rg;
         self.rest_for = if still { self.rest_for + dt } else { 0.0 };
         let at_rest = self.rest_for >= self.cfg.rest_time;
 
@@ -286,19 +292,20 @@ impl Attitude {
             let v = self.strap.inverse().act(self.acc_strap_lp);
             (v, norm(v))
         } else {
-            (accel, an)
+            (accel, norm(accel))
         };
         if an > 1e-3 {
             let dn = (an - GRAVITY) / GRAVITY;
-            let dd = adev / GRAVITY;
+            // adev is squared: (k_dev |a - a_lp| / g)^2 = k_dev^2 adev / g^2.
+            let kd = self.cfg.k_dev / GRAVITY;
             let s2 = self.cfg.accel_noise * self.cfg.accel_noise
                 + (self.cfg.k_norm * dn) * (self.cfg.k_norm * dn)
-                + (self.cfg.k_dev * dd) * (self.cfg.k_dev * dd);
-            let s = libm::sqrtf(s2);
-            report.accel_sigma = s;
-            let u = [accel[0] / an, accel[1] / an, accel[2] / an];
+                + kd * kd * adev;
+            report.accel_sigma = libm::sqrtf(s2);
+            let inv = 1.0 / an;
+            let u = [accel[0] * inv, accel[1] * inv, accel[2] * inv];
             report.accel_fused = matches!(
-                self.gravity_update(u, s, GateLevel::P999)?,
+                self.gravity_update_var(u, s2, GateLevel::P999)?,
                 Gated::Accepted { .. }
             );
         }
@@ -315,33 +322,31 @@ impl Attitude {
             (gyro[1] - b[1]) * dt,
             (gyro[2] - b[2]) * dt,
         ];
-        let inc = So3::exp(w);
-        let mut next = self.filter.state;
-        next.rot = next.rot.compose(&inc);
-        let phi = inc.inverse().m;
-        let jr = crate::lie::so3_jr(w);
-        let mut f = [[0.0f32; 6]; 6];
-        for i in 0..3 {
-            for j in 0..3 {
-                f[i][j] = phi[i][j];
-                f[i][3 + j] = -jr[i][j] * dt;
-            }
-            f[3 + i][3 + i] = 1.0;
-        }
         let qg = self.cfg.gyro_noise * self.cfg.gyro_noise * dt;
         let qb = self.cfg.bias_walk * self.cfg.bias_walk * dt;
-        let mut q = [[0.0f32; 6]; 6];
-        for i in 0..3 {
-            q[i][i] = qg;
-            q[3 + i][3 + i] = qb;
+        if !(w.iter().all(|v| v.is_finite()) && qg.is_finite() && qb.is_finite()) {
+            return Err(EstimateError::BadTimeStep { dt });
         }
-        self.filter.predict(next, &f, &q)?;
+        let (inc, jr) = increment::exp_jr(w);
+        // F = [[Exp(w)^T, -Jr(w) dt], [0, I]].
+        let a = inc.inverse().m;
+        let mut bm = jr;
+        for v in bm.iter_mut().flatten() {
+            *v *= -dt;
+        }
+        cov::predict(&mut self.filter.cov, &a, &bm, qg, qb);
+        let st = &mut self.filter.state;
+        st.rot = st.rot.compose(&inc);
         self.strap = self.strap.compose(&inc);
-        // Keep R orthonormal under long runs (cheap: every 256 samples).
-        if self.samples & 0xff == 0 {
-            let r = &mut self.filter.state.rot;
-            *r = So3::from_quaternion(r.to_quaternion());
-            self.strap = So3::from_quaternion(self.strap.to_quaternion());
+        // Keep both rotations orthonormal under long runs (every 256 samples, on different
+        // samples so that no single update pays for both).
+        match self.samples & 0xff {
+            0 => {
+                let r = &mut self.filter.state.rot;
+                *r = So3::from_quaternion(r.to_quaternion());
+            }
+            0x80 => self.strap = So3::from_quaternion(self.strap.to_quaternion()),
+            _ => {}
         }
         Ok(())
     }
@@ -354,18 +359,26 @@ impl Attitude {
         sigma: f32,
         gate: GateLevel,
     ) -> Result<Gated, EstimateError> {
+        self.gravity_update_var(u, sigma * sigma, gate)
+    }
+
+    /// [`Self::gravity_update`] with the variance `s2` (rad^2): `z = u - h`, `H = [[h]x, 0]`,
+    /// `h = R^T e_z`, through the block-structured [`cov::gravity_update`].
+    fn gravity_update_var(
+        &mut self,
+        u: [f32; 3],
+        s2: f32,
+        gate: GateLevel,
+    ) -> Result<Gated, EstimateError> {
         check3(&u, 0)?;
         let m = &self.filter.state.rot.m;
         let h = [m[2][0], m[2][1], m[2][2]]; // R^T e_z
         let z = [u[0] - h[0], u[1] - h[1], u[2] - h[2]];
-        let hx = hat(h);
-        let mut hm: Mat<3, 6> = [[0.0; 6]; 3];
-        for i in 0..3 {
-            hm[i][..3].copy_from_slice(&hx[i]);
+        let (g, dx) = cov::gravity_update(&mut self.filter.cov, h, z, s2, chi2_gate(3, gate))?;
+        if matches!(g, Gated::Accepted { .. }) {
+            self.filter.state.retract(&dx);
         }
-        let s2 = sigma * sigma;
-        let r = [[s2, 0.0, 0.0], [0.0, s2, 0.0], [0.0, 0.0, s2]];
-        self.filter.update(&z, &hm, &r, chi2_gate(3, gate))
+        Ok(g)
     }
 
     /// Fuses an up direction `up` in the sensor frame (any length > 0) with noise `sigma`
