@@ -130,14 +130,22 @@ pub struct Attitude {
     rest_for: f32,
     samples: u32,
     mag_aligned: bool,
-    /// Gyroscope-only strapdown orientation (bias-corrected, never corrected by gravity).
-    strap: So3,
-    /// Low-passed accelerometer in the strapdown frame.
+    /// Low-passed accelerometer in the gyroscope-strapdown frame, expressed in the current
+    /// sensor frame (carried along by each bias-corrected gyroscope increment).
     acc_strap_lp: [f32; 3],
 }
 
 fn norm(v: [f32; 3]) -> f32 {
     libm::sqrtf(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+}
+
+/// `m v`.
+fn a_mul(m: &[[f32; 3]; 3], v: [f32; 3]) -> [f32; 3] {
+    [
+        m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2],
+        m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2],
+        m[2][0] * v[0] + m[2][1] * v[1] + m[2][2] * v[2],
+    ]
 }
 
 fn norm2(v: [f32; 3]) -> f32 {
@@ -185,7 +193,6 @@ impl Attitude {
             rest_for: 0.0,
             samples: 0,
             mag_aligned: false,
-            strap: So3::IDENTITY,
             acc_strap_lp: [0.0; 3],
         }
     }
@@ -247,8 +254,7 @@ impl Attitude {
             self.filter.state.rot = level_rotation([accel[0] / an, accel[1] / an, accel[2] / an]);
             self.gyro_lp = gyro;
             self.accel_lp = accel;
-            self.strap = self.filter.state.rot;
-            self.acc_strap_lp = self.strap.act(accel);
+            self.acc_strap_lp = accel;
             self.initialized = true;
             return Ok(StepReport::default());
         }
@@ -282,15 +288,17 @@ impl Attitude {
         };
         // The gravity measurement: this sample, or the low-passed accelerometer carried into
         // this sample's frame by the gyroscope strapdown (lag-free for rotation, averaging out
-        // linear acceleration over `accel_tau`).
+        // linear acceleration over `accel_tau`). With `S_k` the strapdown orientation, the
+        // low-pass `L_k = L_(k-1) + beta (S_k a_k - L_(k-1))` is kept as `v_k = S_k^T L_k`,
+        // which `predict` rotates by each increment: `v_k = v + beta (a_k - v)`,
+        // `v = Exp(w_k)^T v_(k-1)`.
         let (accel, an) = if self.cfg.accel_tau > 0.0 {
             let beta = (dt / self.cfg.accel_tau).min(1.0);
-            let ai = self.strap.act(accel);
+            let v = &mut self.acc_strap_lp;
             for k in 0..3 {
-                self.acc_strap_lp[k] += beta * (ai[k] - self.acc_strap_lp[k]);
+                v[k] += beta * (accel[k] - v[k]);
             }
-            let v = self.strap.inverse().act(self.acc_strap_lp);
-            (v, norm(v))
+            (*v, norm(*v))
         } else {
             (accel, norm(accel))
         };
@@ -337,16 +345,10 @@ impl Attitude {
         cov::predict(&mut self.filter.cov, &a, &bm, qg, qb);
         let st = &mut self.filter.state;
         st.rot = st.rot.compose(&inc);
-        self.strap = self.strap.compose(&inc);
-        // Keep both rotations orthonormal under long runs (every 256 samples, on different
-        // samples so that no single update pays for both).
-        match self.samples & 0xff {
-            0 => {
-                let r = &mut self.filter.state.rot;
-                *r = So3::from_quaternion(r.to_quaternion());
-            }
-            0x80 => self.strap = So3::from_quaternion(self.strap.to_quaternion()),
-            _ => {}
+        self.acc_strap_lp = a_mul(&a, self.acc_strap_lp);
+        // Keep R orthonormal under long runs (every 256 samples).
+        if self.samples & 0xff == 0 {
+            st.rot = So3::from_quaternion(st.rot.to_quaternion());
         }
         Ok(())
     }
