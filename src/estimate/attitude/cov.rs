@@ -13,8 +13,10 @@
 //!   `P' = P - K G^T` on and above the diagonal (about 220 multiply-adds in all instead of
 //!   about 1,000 for the dense Joseph form) when the update keeps more than half of every
 //!   variance (the cancellation in `P - K G^T` then loses at most one bit). A more informative
-//!   update (the first ones after start, a long gap) takes the Joseph form
-//!   `P' = (I - K H) P (I - K H)^T + r K K^T`, with `I - K H = [[E, 0], [D, I]]`
+//!   update takes the Joseph form `P' = (I - K H) P (I - K H)^T + r K K^T`: for the rotation
+//!   block alone where only rotation variances drop by more than half (the first updates
+//!   after the start, a long gap), in full where a bias variance does, with
+//!   `I - K H = [[E, 0], [D, I]]`
 //!   (`E = I - K_top Hθ`, `D = -K_bottom Hθ`):
 //!   `T' = E T E^T + r Kt Kt^T`, `C' = E T D^T + E C + r Kt Kb^T`,
 //!   `U' = (D T + C^T) D^T + D C + U + r Kb Kb^T`.
@@ -208,14 +210,20 @@ pub fn gravity_update(
         *d = dot(ki, &z);
     }
     // P' = P - K G^T (= P - G S^-1 G^T, symmetric), evaluated on and above the diagonal,
-    // when the update keeps more than half of every variance (cancellation then costs at most
-    // one bit); a more informative update takes the Joseph form.
-    let diag_ok = (0..6).all(|i| {
+    // where the update keeps more than half of every variance (cancellation then costs at most
+    // one bit). Where it removes more from a rotation variance (the first updates after the
+    // start, a long gap), the rotation block takes the Joseph form; from a bias variance
+    // (bias observed through a strong correlation), the whole covariance does.
+    let kept = |i: usize| {
         let v = p[i][i] - dot(&k[i], &g[i]);
         v.is_finite() && v > 0.5 * p[i][i]
-    });
-    if !diag_ok {
-        joseph(p, h, &k, r);
+    };
+    if !(0..6).all(kept) {
+        if (3..6).all(kept) {
+            rotation_joseph(p, h, &k, &g, r);
+        } else {
+            joseph(p, h, &k, r);
+        }
         return Ok((Gated::Accepted { nis }, dx));
     }
     for i in 0..6 {
@@ -226,6 +234,33 @@ pub fn gravity_update(
         }
     }
     Ok((Gated::Accepted { nis }, dx))
+}
+
+/// `P <- P - K G^T` outside the rotation block, and the Joseph form there:
+/// `T' = E T E^T + r Kt Kt^T`, `E = I - Kt Hθ` (rows `e_i + h x K_i`).
+fn rotation_joseph(p: &mut Mat<6, 6>, h: [f32; 3], k: &[[f32; 3]; 6], g: &[[f32; 3]; 6], r: f32) {
+    let mut e = [[0.0f32; 3]; 3];
+    let mut t = [[0.0f32; 3]; 3];
+    for i in 0..3 {
+        e[i] = cross(h, k[i]);
+        e[i][i] += 1.0;
+        t[i] = [p[i][0], p[i][1], p[i][2]];
+    }
+    let et = mul(&e, &t);
+    for i in 0..3 {
+        for j in i..3 {
+            let v = dot(&et[i], &e[j]) + r * dot(&k[i], &k[j]);
+            p[i][j] = v;
+            p[j][i] = v;
+        }
+    }
+    for i in 0..6 {
+        for j in i.max(3)..6 {
+            let v = p[i][j] - dot(&k[i], &g[j]);
+            p[i][j] = v;
+            p[j][i] = v;
+        }
+    }
 }
 
 /// Joseph form `P <- (I - K H) P (I - K H)^T + r K K^T` for `H = [[h]x, 0]`.

@@ -139,6 +139,30 @@ fn norm(v: [f32; 3]) -> f32 {
     libm::sqrtf(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
 }
 
+/// A near-orthonormal rotation matrix made orthonormal to first order (Premerlani and
+/// Bizard's DCM renormalization, no square root): the first two rows share their dot product
+/// `e` (`x' = x - e/2 y`, `y' = y - e/2 x`), the third is `x' x y'`, and each row `v` is scaled
+/// by `(3 - |v|^2) / 2`. For the drift of a few hundred products (about 1e-6) the result is
+/// orthonormal to f32 rounding.
+fn renormalized(r: &So3) -> So3 {
+    let [x0, y0, _] = r.m;
+    let e = 0.5 * (x0[0] * y0[0] + x0[1] * y0[1] + x0[2] * y0[2]);
+    let x = [x0[0] - e * y0[0], x0[1] - e * y0[1], x0[2] - e * y0[2]];
+    let y = [y0[0] - e * x0[0], y0[1] - e * x0[1], y0[2] - e * x0[2]];
+    let z = [
+        x[1] * y[2] - x[2] * y[1],
+        x[2] * y[0] - x[0] * y[2],
+        x[0] * y[1] - x[1] * y[0],
+    ];
+    let scaled = |v: [f32; 3]| {
+        let s = 0.5 * (3.0 - norm2(v));
+        [s * v[0], s * v[1], s * v[2]]
+    };
+    So3 {
+        m: [scaled(x), scaled(y), scaled(z)],
+    }
+}
+
 /// `m v`.
 fn a_mul(m: &[[f32; 3]; 3], v: [f32; 3]) -> [f32; 3] {
     [
@@ -159,21 +183,36 @@ fn check3(v: &[f32; 3], offset: usize) -> Result<(), EstimateError> {
     }
 }
 
-/// The rotation that takes the sensor-frame up direction `u` (unit) to world `e_z`, with zero
-/// heading about `e_z` (shortest arc; a half turn about x when `u = -e_z`).
+/// A rotation that takes the sensor-frame up direction `u` (unit) to world `e_z`, without
+/// trigonometry or square roots: for `u_z >= 0` the shortest arc
+/// `R = I + [v]x + [v]x^2 / (1 + c)` (`v = u x e_z`, `c = u_z`); below the horizon the
+/// shortest arc to `-e_z` followed by a half turn about `x` (the heading about `e_z`, free
+/// without a magnetometer, then differs from the shortest arc's).
 pub fn level_rotation(u: [f32; 3]) -> So3 {
-    // axis = u x e_z = (u_y, -u_x, 0), angle = acos(u_z).
-    let (ax, ay) = (u[1], -u[0]);
-    let s = libm::sqrtf(ax * ax + ay * ay);
-    let angle = libm::atan2f(s, u[2]);
-    if s < 1e-9 {
-        return if u[2] >= 0.0 {
-            So3::IDENTITY
-        } else {
-            So3::exp([core::f32::consts::PI, 0.0, 0.0])
-        };
+    let (flip, t) = if u[2] >= 0.0 {
+        (false, 1.0f32)
+    } else {
+        (true, -1.0f32)
+    };
+    // v = u x (t e_z) = t (u_y, -u_x, 0), c = t u_z >= 0.
+    let (vx, vy) = (t * u[1], -t * u[0]);
+    let k = 1.0 / (1.0 + t * u[2]);
+    let (vv, xy) = (vx * vx + vy * vy, vx * vy);
+    // [v]x^2 = v v^T - |v|^2 I with v_z = 0.
+    let mut m = [
+        [1.0 + k * (vx * vx - vv), k * xy, vy],
+        [k * xy, 1.0 + k * (vy * vy - vv), -vx],
+        [-vy, vx, 1.0 - k * vv],
+    ];
+    if flip {
+        // Half turn about x: rows 1 and 2 change sign.
+        for row in m.iter_mut().skip(1) {
+            for v in row.iter_mut() {
+                *v = -*v;
+            }
+        }
     }
-    So3::exp([ax / s * angle, ay / s * angle, 0.0])
+    So3 { m }
 }
 
 impl Attitude {
@@ -348,7 +387,7 @@ impl Attitude {
         self.acc_strap_lp = a_mul(&a, self.acc_strap_lp);
         // Keep R orthonormal under long runs (every 256 samples).
         if self.samples & 0xff == 0 {
-            st.rot = So3::from_quaternion(st.rot.to_quaternion());
+            st.rot = renormalized(&st.rot);
         }
         Ok(())
     }
@@ -435,5 +474,62 @@ impl Attitude {
         let s2 = self.cfg.mag_noise * self.cfg.mag_noise;
         self.filter
             .update(&z, &hm, &[[s2]], chi2_gate(1, GateLevel::P99))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `level_rotation(u)` is a rotation taking `u` to `e_z`, on both hemispheres and at the
+    /// poles.
+    #[test]
+    fn level_rotation_levels() {
+        for u in [
+            [0.0, 0.0, 1.0],
+            [0.0, 0.0, -1.0],
+            [0.6, 0.0, 0.8],
+            [0.36, -0.48, -0.8],
+            [1.0, 0.0, 0.0],
+            [0.0, -0.6, 0.8],
+            [1e-4, 0.0, -1.0],
+        ] {
+            let n = norm(u);
+            let u = [u[0] / n, u[1] / n, u[2] / n];
+            let r = level_rotation(u);
+            let up = r.act(u);
+            assert!(
+                (up[2] - 1.0).abs() < 1e-6 && up[0].abs() < 1e-6,
+                "{u:?} -> {up:?}"
+            );
+            for i in 0..3 {
+                for j in 0..3 {
+                    let d: f32 = (0..3).map(|k| r.m[i][k] * r.m[j][k]).sum();
+                    let want = if i == j { 1.0 } else { 0.0 };
+                    assert!((d - want).abs() < 1e-6, "{u:?}: {i} {j} {d}");
+                }
+            }
+        }
+    }
+
+    /// A rotation perturbed by 1e-5 in every entry comes back orthonormal to 1e-6.
+    #[test]
+    fn renormalization_restores_orthonormality() {
+        let mut r = So3::exp([0.4, -1.1, 2.0]);
+        for (k, v) in r.m.iter_mut().flatten().enumerate() {
+            *v += if k % 2 == 0 { 1e-5 } else { -1e-5 };
+        }
+        let n = renormalized(&r);
+        for i in 0..3 {
+            for j in 0..3 {
+                let d: f32 = (0..3).map(|k| n.m[i][k] * n.m[j][k]).sum();
+                let want = if i == j { 1.0 } else { 0.0 };
+                assert!((d - want).abs() < 1e-6, "{i} {j}: {d}");
+            }
+        }
+        let det = n.m[0][0] * (n.m[1][1] * n.m[2][2] - n.m[1][2] * n.m[2][1])
+            - n.m[0][1] * (n.m[1][0] * n.m[2][2] - n.m[1][2] * n.m[2][0])
+            + n.m[0][2] * (n.m[1][0] * n.m[2][1] - n.m[1][1] * n.m[2][0]);
+        assert!((det - 1.0).abs() < 1e-5);
     }
 }
