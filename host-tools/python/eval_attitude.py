@@ -21,7 +21,13 @@ other 16 trials are held out entirely.
 Usage (a venv with numpy scipy h5py vqf ahrs imufusion riann; release build of the CLI):
   cargo build --release -p equiframe-cli
   /path/to/venv/bin/python host-tools/python/eval_attitude.py [--data DIR] [--json out.json]
-      [--series TRIAL --series-out errors.csv]
+      [--series TRIAL --series-out errors.csv] [--no-peers] [--extra "--accel-noise 0.08"]
+  /path/to/venv/bin/python host-tools/python/eval_attitude.py --tune
+
+`--extra` passes filter options to both equiframe runs. `--tune` runs a coordinate search of
+the filter options (two sweeps over the grid in TUNE_GRID, learned update on) on the six
+training trials only, minimising their mean inclination RMSE, and prints each step and the
+best options; no held-out trial is read.
 """
 
 import argparse
@@ -37,6 +43,17 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TRAINED = {"02", "07", "11", "15", "24", "32"}
+# Defaults of `AttitudeConfig` / `equiframe attitude` and the values `--tune` tries.
+TUNE_BASE = {"--accel-noise": 0.05, "--accel-tau": 3.0, "--gyro-noise": 2e-3, "--k-norm": 1.0,
+             "--k-dev": 0.0, "--rest-gyro": 0.03, "--bias-walk": 1e-4, "--model-sigma": 0.02}
+TUNE_GRID = {"--accel-noise": [0.05, 0.06, 0.08, 0.1, 0.13, 0.17],
+             "--accel-tau": [2.0, 3.0, 4.0, 6.0],
+             "--gyro-noise": [1e-3, 2e-3, 4e-3, 8e-3],
+             "--k-norm": [0.0, 0.5, 1.0, 2.0, 4.0],
+             "--k-dev": [0.0, 0.5, 1.0, 2.0],
+             "--rest-gyro": [0.0, 0.02, 0.03, 0.05],
+             "--bias-walk": [3e-5, 1e-4, 3e-4, 1e-3],
+             "--model-sigma": [0.01, 0.02, 0.04, 0.08]}
 
 
 def load_trial(path):
@@ -126,6 +143,41 @@ def inclination_series(q, opt):
     return np.rad2deg(bu.calculateInclinationError(qd))
 
 
+def tune(exe, files, bu):
+    """Coordinate search of TUNE_GRID from TUNE_BASE on `files` (the training trials)."""
+    trials = []
+    for p in files:
+        d, fs = load_trial(p)
+        trials.append((p.stem, d, fs))
+
+    def score(opts):
+        flags = [x for k, v in opts.items() for x in (k, str(v))]
+        per = {}
+        for name, d, fs in trials:
+            q, _ = run_equiframe(exe, d["imu_gyr"].astype(np.float64),
+                                 d["imu_acc"].astype(np.float64), fs, flags)
+            r = bu.calculateRMSE(q, d["opt_quat"].astype(np.float64), d["movement"])
+            per[name[:2]] = round(float(r["inclination_rmse_deg"]), 3)
+        return float(np.mean(list(per.values()))), per
+
+    base = dict(TUNE_BASE)
+    best, per = score(base)
+    print(f"defaults: {best:.4f} {per}", flush=True)
+    for sweep in range(2):
+        for key, values in TUNE_GRID.items():
+            for v in values:
+                if v == base[key]:
+                    continue
+                cand = dict(base, **{key: v})
+                m, p = score(cand)
+                print(f"  sweep {sweep} {key} {v}: {m:.4f}", flush=True)
+                if m < best - 1e-4:
+                    best, base, per = m, cand, p
+            print(f"sweep {sweep} {key} -> {base[key]}: {best:.4f} {per}", flush=True)
+    print("best on the training trials:", f"{best:.4f}",
+          " ".join(f"{k} {v}" for k, v in base.items()), per)
+
+
 def main():
     global DATA
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -136,14 +188,20 @@ def main():
     ap.add_argument("--series", help="trial prefix whose error time series to write")
     ap.add_argument("--series-out", help="CSV: time s, equiframe, VQF inclination error deg")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--extra", default="", help="filter options for both equiframe runs")
+    ap.add_argument("--tune", action="store_true", help="coordinate search on the training trials")
     args = ap.parse_args()
     DATA = pathlib.Path(args.data) / "imu" / "broad"
     sys.path.insert(0, str(DATA))
     import broad_utils as bu
 
     files = sorted(p for p in DATA.iterdir() if p.suffix in (".hdf5", ".mat"))
+    if args.tune:
+        tune(args.exe, [p for p in files if p.name[:2] in TRAINED], bu)
+        return
     if args.trials:
         files = [p for p in files if p.name[:2] in args.trials]
+    extra = args.extra.split()
     names = ["equiframe", "equiframe-filter"] + ([] if args.no_peers else [n for n, _ in PEERS])
     results = {}
     for p in files:
@@ -153,8 +211,9 @@ def main():
         opt = d["opt_quat"].astype(np.float64)
         row = {}
         qs = {}
-        qs["equiframe"], t_model = run_equiframe(args.exe, gyr, acc, fs, [])
-        qs["equiframe-filter"], t_filter = run_equiframe(args.exe, gyr, acc, fs, ["--no-model"])
+        qs["equiframe"], t_model = run_equiframe(args.exe, gyr, acc, fs, extra)
+        qs["equiframe-filter"], t_filter = run_equiframe(args.exe, gyr, acc, fs,
+                                                         extra + ["--no-model"])
         if not args.no_peers:
             for name, fn in PEERS:
                 try:

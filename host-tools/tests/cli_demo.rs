@@ -1,5 +1,6 @@
 //! `equiframe demo --quick`: runs end to end, reports exact permutation invariance and int8
-//! rotation invariance within 1 LSB, and writes the three SVG pictures.
+//! rotation invariance within 1 LSB, prints the attitude rows with a sane inclination error,
+//! and writes the three SVG pictures.
 
 mod cli_common;
 
@@ -23,6 +24,24 @@ fn demo_runs_and_reports_invariance() {
         .map(|(v, _)| v.parse().unwrap())
         .expect("invariance in LSB");
     assert!(lsb <= 1.0, "int8 invariance {lsb} LSB > 1 LSB: {int8}");
+    // The attitude rows: inclination RMSE (after the rest phase, then over the translation
+    // segment) of the estimator with and without the learned update, both well under the
+    // 2 deg a working filter keeps on the generated recording.
+    for label in ["filter + learned gravity", "filter alone"] {
+        let row = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("attitude row {label:?} in {out}"));
+        let nums: Vec<f32> = row[row.find(label).unwrap() + label.len()..]
+            .split_whitespace()
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        assert!(nums.len() >= 2, "{row}");
+        for v in &nums[..2] {
+            assert!(*v > 0.0 && *v < 2.0, "inclination RMSE {v} deg: {row}");
+        }
+    }
+    assert!(out.contains("us per filter update"), "{out}");
     for name in [
         "frames.svg",
         "invariance_vs_gap.svg",

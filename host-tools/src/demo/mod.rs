@@ -8,10 +8,13 @@
 //!    f32 error, footprint and speed ([`pointnet`]);
 //! 3. every shipped model found under `host-tools/models/*/` (an `.eqf` blob beside
 //!    `test_x.npy` / `test_y.npy`): accuracy or error, invariance, footprint, speed
-//!    ([`shipped`]).
+//!    ([`shipped`]);
+//! 4. the attitude estimator on a generated IMU recording, with and without the learned
+//!    gravity measurement ([`attitude`]).
 //!
 //! With `--plot DIR` it also writes SVG pictures ([`plot`]).
 
+pub mod attitude;
 pub mod frames;
 pub mod motion;
 pub mod plot;
@@ -62,6 +65,7 @@ pub fn run(plot_dir: Option<&Path>, models_dir: &Path, quick: bool) -> anyhow::R
     for note in pn.notes.iter().chain(shipped.notes.iter()) {
         print_stdout(note)?;
     }
+    print_stdout(&attitude::run()?.text)?;
     if let Some(dir) = plot_dir {
         let written = plot::write_all(dir, &f, &pn)?;
         for p in written {

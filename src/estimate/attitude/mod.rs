@@ -23,12 +23,14 @@
 //! frame with `z` up; heading arbitrary without the magnetometer) and
 //! [`Attitude::rotation_covariance`] (3x3, in the sensor frame, radians^2).
 
+pub mod cov;
+mod increment;
 pub mod learned;
 
 use super::eskf::{chi2_gate, ErrorState, Eskf, GateLevel, Gated};
 use super::EstimateError;
 use crate::lie::mat::Mat;
-use crate::lie::{hat, So3};
+use crate::lie::So3;
 
 /// Standard gravity, m/s^2.
 pub const GRAVITY: f32 = 9.81;
@@ -97,7 +99,7 @@ pub struct AttitudeState {
 
 impl ErrorState<6> for AttitudeState {
     fn retract(&mut self, dx: &[f32; 6]) {
-        self.rot = self.rot.compose(&So3::exp([dx[0], dx[1], dx[2]]));
+        self.rot = self.rot.compose(&increment::exp([dx[0], dx[1], dx[2]]));
         for k in 0..3 {
             self.bias[k] += dx[3 + k];
         }
@@ -128,14 +130,50 @@ pub struct Attitude {
     rest_for: f32,
     samples: u32,
     mag_aligned: bool,
-    /// Gyroscope-only strapdown orientation (bias-corrected, never corrected by gravity).
-    strap: So3,
-    /// Low-passed accelerometer in the strapdown frame.
+    /// Low-passed accelerometer in the gyroscope-strapdown frame, expressed in the current
+    /// sensor frame (carried along by each bias-corrected gyroscope increment).
     acc_strap_lp: [f32; 3],
 }
 
 fn norm(v: [f32; 3]) -> f32 {
     libm::sqrtf(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+}
+
+/// A near-orthonormal rotation matrix made orthonormal to first order (Premerlani and
+/// Bizard's DCM renormalization, no square root): the first two rows share their dot product
+/// `e` (`x' = x - e/2 y`, `y' = y - e/2 x`), the third is `x' x y'`, and each row `v` is scaled
+/// by `(3 - |v|^2) / 2`. For the drift of a few hundred products (about 1e-6) the result is
+/// orthonormal to f32 rounding.
+fn renormalized(r: &So3) -> So3 {
+    let [x0, y0, _] = r.m;
+    let e = 0.5 * (x0[0] * y0[0] + x0[1] * y0[1] + x0[2] * y0[2]);
+    let x = [x0[0] - e * y0[0], x0[1] - e * y0[1], x0[2] - e * y0[2]];
+    let y = [y0[0] - e * x0[0], y0[1] - e * x0[1], y0[2] - e * x0[2]];
+    let z = [
+        x[1] * y[2] - x[2] * y[1],
+        x[2] * y[0] - x[0] * y[2],
+        x[0] * y[1] - x[1] * y[0],
+    ];
+    let scaled = |v: [f32; 3]| {
+        let s = 0.5 * (3.0 - norm2(v));
+        [s * v[0], s * v[1], s * v[2]]
+    };
+    So3 {
+        m: [scaled(x), scaled(y), scaled(z)],
+    }
+}
+
+/// `m v`.
+fn a_mul(m: &[[f32; 3]; 3], v: [f32; 3]) -> [f32; 3] {
+    [
+        m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2],
+        m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2],
+        m[2][0] * v[0] + m[2][1] * v[1] + m[2][2] * v[2],
+    ]
+}
+
+fn norm2(v: [f32; 3]) -> f32 {
+    v[0] * v[0] + v[1] * v[1] + v[2] * v[2]
 }
 
 fn check3(v: &[f32; 3], offset: usize) -> Result<(), EstimateError> {
@@ -145,21 +183,36 @@ fn check3(v: &[f32; 3], offset: usize) -> Result<(), EstimateError> {
     }
 }
 
-/// The rotation that takes the sensor-frame up direction `u` (unit) to world `e_z`, with zero
-/// heading about `e_z` (shortest arc; a half turn about x when `u = -e_z`).
+/// A rotation that takes the sensor-frame up direction `u` (unit) to world `e_z`, without
+/// trigonometry or square roots: for `u_z >= 0` the shortest arc
+/// `R = I + [v]x + [v]x^2 / (1 + c)` (`v = u x e_z`, `c = u_z`); below the horizon the
+/// shortest arc to `-e_z` followed by a half turn about `x` (the heading about `e_z`, free
+/// without a magnetometer, then differs from the shortest arc's).
 pub fn level_rotation(u: [f32; 3]) -> So3 {
-    // axis = u x e_z = (u_y, -u_x, 0), angle = acos(u_z).
-    let (ax, ay) = (u[1], -u[0]);
-    let s = libm::sqrtf(ax * ax + ay * ay);
-    let angle = libm::atan2f(s, u[2]);
-    if s < 1e-9 {
-        return if u[2] >= 0.0 {
-            So3::IDENTITY
-        } else {
-            So3::exp([core::f32::consts::PI, 0.0, 0.0])
-        };
+    let (flip, t) = if u[2] >= 0.0 {
+        (false, 1.0f32)
+    } else {
+        (true, -1.0f32)
+    };
+    // v = u x (t e_z) = t (u_y, -u_x, 0), c = t u_z >= 0.
+    let (vx, vy) = (t * u[1], -t * u[0]);
+    let k = 1.0 / (1.0 + t * u[2]);
+    let (vv, xy) = (vx * vx + vy * vy, vx * vy);
+    // [v]x^2 = v v^T - |v|^2 I with v_z = 0.
+    let mut m = [
+        [1.0 + k * (vx * vx - vv), k * xy, vy],
+        [k * xy, 1.0 + k * (vy * vy - vv), -vx],
+        [-vy, vx, 1.0 - k * vv],
+    ];
+    if flip {
+        // Half turn about x: rows 1 and 2 change sign.
+        for row in m.iter_mut().skip(1) {
+            for v in row.iter_mut() {
+                *v = -*v;
+            }
+        }
     }
-    So3::exp([ax / s * angle, ay / s * angle, 0.0])
+    So3 { m }
 }
 
 impl Attitude {
@@ -179,7 +232,6 @@ impl Attitude {
             rest_for: 0.0,
             samples: 0,
             mag_aligned: false,
-            strap: So3::IDENTITY,
             acc_strap_lp: [0.0; 3],
         }
     }
@@ -233,16 +285,15 @@ impl Attitude {
         if !(dt.is_finite() && dt > 0.0) {
             return Err(EstimateError::BadTimeStep { dt });
         }
-        let an = norm(accel);
         if !self.initialized {
+            let an = norm(accel);
             if an < 1e-3 {
                 return Ok(StepReport::default());
             }
             self.filter.state.rot = level_rotation([accel[0] / an, accel[1] / an, accel[2] / an]);
             self.gyro_lp = gyro;
             self.accel_lp = accel;
-            self.strap = self.filter.state.rot;
-            self.acc_strap_lp = self.strap.act(accel);
+            self.acc_strap_lp = accel;
             self.initialized = true;
             return Ok(StepReport::default());
         }
@@ -251,6 +302,7 @@ impl Attitude {
 
         // Low-pass references and rest detection.
         let alpha = (dt / self.cfg.lowpass_tau).min(1.0);
+        // Squared deviations (compared with squared thresholds: no square root).
         let (mut gdev, mut adev) = (0.0f32, 0.0f32);
         for k in 0..3 {
             self.gyro_lp[k] += alpha * (gyro[k] - self.gyro_lp[k]);
@@ -258,15 +310,14 @@ impl Attitude {
             gdev += (gyro[k] - self.gyro_lp[k]) * (gyro[k] - self.gyro_lp[k]);
             adev += (accel[k] - self.accel_lp[k]) * (accel[k] - self.accel_lp[k]);
         }
-        let (gdev, adev) = (libm::sqrtf(gdev), libm::sqrtf(adev));
         let b = self.filter.state.bias;
-        let rate = norm([
+        let rate = norm2([
             self.gyro_lp[0] - b[0],
             self.gyro_lp[1] - b[1],
             self.gyro_lp[2] - b[2],
         ]);
-        let still =
-            gdev < self.cfg.rest_gyro && adev < self.cfg.rest_accel && rate < self.cfg.rest_gyro;
+        let (rg, ra) = (self.cfg.rest_gyro, self.cfg.rest_accel);
+        let still = gdev < rg * rg && adev < ra * ra && rate < rg * rg;
         self.rest_for = if still { self.rest_for + dt } else { 0.0 };
         let at_rest = self.rest_for >= self.cfg.rest_time;
 
@@ -276,29 +327,32 @@ impl Attitude {
         };
         // The gravity measurement: this sample, or the low-passed accelerometer carried into
         // this sample's frame by the gyroscope strapdown (lag-free for rotation, averaging out
-        // linear acceleration over `accel_tau`).
+        // linear acceleration over `accel_tau`). With `S_k` the strapdown orientation, the
+        // low-pass `L_k = L_(k-1) + beta (S_k a_k - L_(k-1))` is kept as `v_k = S_k^T L_k`,
+        // which `predict` rotates by each increment: `v_k = v + beta (a_k - v)`,
+        // `v = Exp(w_k)^T v_(k-1)`.
         let (accel, an) = if self.cfg.accel_tau > 0.0 {
             let beta = (dt / self.cfg.accel_tau).min(1.0);
-            let ai = self.strap.act(accel);
+            let v = &mut self.acc_strap_lp;
             for k in 0..3 {
-                self.acc_strap_lp[k] += beta * (ai[k] - self.acc_strap_lp[k]);
+                v[k] += beta * (accel[k] - v[k]);
             }
-            let v = self.strap.inverse().act(self.acc_strap_lp);
-            (v, norm(v))
+            (*v, norm(*v))
         } else {
-            (accel, an)
+            (accel, norm(accel))
         };
         if an > 1e-3 {
             let dn = (an - GRAVITY) / GRAVITY;
-            let dd = adev / GRAVITY;
+            // adev is squared: (k_dev |a - a_lp| / g)^2 = k_dev^2 adev / g^2.
+            let kd = self.cfg.k_dev / GRAVITY;
             let s2 = self.cfg.accel_noise * self.cfg.accel_noise
                 + (self.cfg.k_norm * dn) * (self.cfg.k_norm * dn)
-                + (self.cfg.k_dev * dd) * (self.cfg.k_dev * dd);
-            let s = libm::sqrtf(s2);
-            report.accel_sigma = s;
-            let u = [accel[0] / an, accel[1] / an, accel[2] / an];
+                + kd * kd * adev;
+            report.accel_sigma = libm::sqrtf(s2);
+            let inv = 1.0 / an;
+            let u = [accel[0] * inv, accel[1] * inv, accel[2] * inv];
             report.accel_fused = matches!(
-                self.gravity_update(u, s, GateLevel::P999)?,
+                self.gravity_update_var(u, s2, GateLevel::P999)?,
                 Gated::Accepted { .. }
             );
         }
@@ -315,33 +369,25 @@ impl Attitude {
             (gyro[1] - b[1]) * dt,
             (gyro[2] - b[2]) * dt,
         ];
-        let inc = So3::exp(w);
-        let mut next = self.filter.state;
-        next.rot = next.rot.compose(&inc);
-        let phi = inc.inverse().m;
-        let jr = crate::lie::so3_jr(w);
-        let mut f = [[0.0f32; 6]; 6];
-        for i in 0..3 {
-            for j in 0..3 {
-                f[i][j] = phi[i][j];
-                f[i][3 + j] = -jr[i][j] * dt;
-            }
-            f[3 + i][3 + i] = 1.0;
-        }
         let qg = self.cfg.gyro_noise * self.cfg.gyro_noise * dt;
         let qb = self.cfg.bias_walk * self.cfg.bias_walk * dt;
-        let mut q = [[0.0f32; 6]; 6];
-        for i in 0..3 {
-            q[i][i] = qg;
-            q[3 + i][3 + i] = qb;
+        if !(w.iter().all(|v| v.is_finite()) && qg.is_finite() && qb.is_finite()) {
+            return Err(EstimateError::BadTimeStep { dt });
         }
-        self.filter.predict(next, &f, &q)?;
-        self.strap = self.strap.compose(&inc);
-        // Keep R orthonormal under long runs (cheap: every 256 samples).
+        let (inc, jr) = increment::exp_jr(w);
+        // F = [[Exp(w)^T, -Jr(w) dt], [0, I]].
+        let a = inc.inverse().m;
+        let mut bm = jr;
+        for v in bm.iter_mut().flatten() {
+            *v *= -dt;
+        }
+        cov::predict(&mut self.filter.cov, &a, &bm, qg, qb);
+        let st = &mut self.filter.state;
+        st.rot = st.rot.compose(&inc);
+        self.acc_strap_lp = a_mul(&a, self.acc_strap_lp);
+        // Keep R orthonormal under long runs (every 256 samples).
         if self.samples & 0xff == 0 {
-            let r = &mut self.filter.state.rot;
-            *r = So3::from_quaternion(r.to_quaternion());
-            self.strap = So3::from_quaternion(self.strap.to_quaternion());
+            st.rot = renormalized(&st.rot);
         }
         Ok(())
     }
@@ -354,18 +400,26 @@ impl Attitude {
         sigma: f32,
         gate: GateLevel,
     ) -> Result<Gated, EstimateError> {
+        self.gravity_update_var(u, sigma * sigma, gate)
+    }
+
+    /// [`Self::gravity_update`] with the variance `s2` (rad^2): `z = u - h`, `H = [[h]x, 0]`,
+    /// `h = R^T e_z`, through the block-structured [`cov::gravity_update`].
+    fn gravity_update_var(
+        &mut self,
+        u: [f32; 3],
+        s2: f32,
+        gate: GateLevel,
+    ) -> Result<Gated, EstimateError> {
         check3(&u, 0)?;
         let m = &self.filter.state.rot.m;
         let h = [m[2][0], m[2][1], m[2][2]]; // R^T e_z
         let z = [u[0] - h[0], u[1] - h[1], u[2] - h[2]];
-        let hx = hat(h);
-        let mut hm: Mat<3, 6> = [[0.0; 6]; 3];
-        for i in 0..3 {
-            hm[i][..3].copy_from_slice(&hx[i]);
+        let (g, dx) = cov::gravity_update(&mut self.filter.cov, h, z, s2, chi2_gate(3, gate))?;
+        if matches!(g, Gated::Accepted { .. }) {
+            self.filter.state.retract(&dx);
         }
-        let s2 = sigma * sigma;
-        let r = [[s2, 0.0, 0.0], [0.0, s2, 0.0], [0.0, 0.0, s2]];
-        self.filter.update(&z, &hm, &r, chi2_gate(3, gate))
+        Ok(g)
     }
 
     /// Fuses an up direction `up` in the sensor frame (any length > 0) with noise `sigma`
@@ -420,5 +474,62 @@ impl Attitude {
         let s2 = self.cfg.mag_noise * self.cfg.mag_noise;
         self.filter
             .update(&z, &hm, &[[s2]], chi2_gate(1, GateLevel::P99))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `level_rotation(u)` is a rotation taking `u` to `e_z`, on both hemispheres and at the
+    /// poles.
+    #[test]
+    fn level_rotation_levels() {
+        for u in [
+            [0.0, 0.0, 1.0],
+            [0.0, 0.0, -1.0],
+            [0.6, 0.0, 0.8],
+            [0.36, -0.48, -0.8],
+            [1.0, 0.0, 0.0],
+            [0.0, -0.6, 0.8],
+            [1e-4, 0.0, -1.0],
+        ] {
+            let n = norm(u);
+            let u = [u[0] / n, u[1] / n, u[2] / n];
+            let r = level_rotation(u);
+            let up = r.act(u);
+            assert!(
+                (up[2] - 1.0).abs() < 1e-6 && up[0].abs() < 1e-6,
+                "{u:?} -> {up:?}"
+            );
+            for i in 0..3 {
+                for j in 0..3 {
+                    let d: f32 = (0..3).map(|k| r.m[i][k] * r.m[j][k]).sum();
+                    let want = if i == j { 1.0 } else { 0.0 };
+                    assert!((d - want).abs() < 1e-6, "{u:?}: {i} {j} {d}");
+                }
+            }
+        }
+    }
+
+    /// A rotation perturbed by 1e-5 in every entry comes back orthonormal to 1e-6.
+    #[test]
+    fn renormalization_restores_orthonormality() {
+        let mut r = So3::exp([0.4, -1.1, 2.0]);
+        for (k, v) in r.m.iter_mut().flatten().enumerate() {
+            *v += if k % 2 == 0 { 1e-5 } else { -1e-5 };
+        }
+        let n = renormalized(&r);
+        for i in 0..3 {
+            for j in 0..3 {
+                let d: f32 = (0..3).map(|k| n.m[i][k] * n.m[j][k]).sum();
+                let want = if i == j { 1.0 } else { 0.0 };
+                assert!((d - want).abs() < 1e-6, "{i} {j}: {d}");
+            }
+        }
+        let det = n.m[0][0] * (n.m[1][1] * n.m[2][2] - n.m[1][2] * n.m[2][1])
+            - n.m[0][1] * (n.m[1][0] * n.m[2][2] - n.m[1][2] * n.m[2][0])
+            + n.m[0][2] * (n.m[1][0] * n.m[2][1] - n.m[1][1] * n.m[2][0]);
+        assert!((det - 1.0).abs() < 1e-5);
     }
 }
