@@ -8,8 +8,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use cli_common::{assert_one_line_error, equiframe};
-use equiframe::estimate::scan2d::pose::{between, pose, xyt};
+use equiframe::estimate::scan2d::pose::{pose, xyt};
 use equiframe::estimate::scan2d::sim::{cast, Lcg, ROOM};
+use equiframe::lie::LieGroup;
 use equiframe::lie::Se2;
 
 const BEAMS: usize = 181;
@@ -84,11 +85,12 @@ fn read_poses(p: &Path) -> Vec<[f32; 3]> {
 fn relation_error(est: &[[f32; 3]], truth: &[Se2], k: usize) -> f32 {
     let mut sum = 0.0;
     for i in 0..truth.len() - k {
-        let e = between(
-            &pose(est[i][0], est[i][1], est[i][2]),
-            &pose(est[i + k][0], est[i + k][1], est[i + k][2]),
-        );
-        let t = between(&truth[i], &truth[i + k]);
+        let e = pose(est[i][0], est[i][1], est[i][2]).between(&pose(
+            est[i + k][0],
+            est[i + k][1],
+            est[i + k][2],
+        ));
+        let t = truth[i].between(&truth[i + k]);
         sum += (e.t[0] - t.t[0]).hypot(e.t[1] - t.t[1]);
     }
     sum / (truth.len() - k) as f32

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 use equiframe::estimate::scan2d::descriptor::Descriptor;
-use equiframe::estimate::scan2d::pose::{between, pose, xyt};
+use equiframe::estimate::scan2d::pose::{pose, xyt};
 use equiframe::estimate::scan2d::{Odometry, OdometryOptions, RangeScan, Scan2dError, MAX_BEAMS};
+use equiframe::lie::LieGroup;
 use equiframe::lie::Se2;
 
 use crate::carmen;
@@ -99,7 +100,7 @@ pub fn run(args: &Odometry2dArgs, quiet: bool) -> anyhow::Result<()> {
         }
         let rs = RangeScan::centred(&l.ranges, fov, args.min_range, args.max_range);
         let u = match (&odom_poses, i) {
-            (Some(p), i) if i > 0 => Some(between(&p[i - 1], &p[i])),
+            (Some(p), i) if i > 0 => Some(p[i - 1].between(&p[i])),
             _ => None,
         };
         match odo.step(&rs, u) {

@@ -15,9 +15,10 @@
 //! frame; along a corridor `H` is near singular and the variance grows large there (capped at
 //! [`MAX_VARIANCE`]).
 
-use super::pose::{fast_atan2, inv3, mat_vec3, wrap, Mat3, ZERO3};
+use super::filter::{Mat3, ZERO3};
+use super::pose::{fast_atan2, wrap};
 use super::scan::Scan;
-use crate::lie::{Se2, So2};
+use crate::lie::{mat, Se2, So2};
 
 /// Variances of a match are capped here (m^2, rad^2).
 pub const MAX_VARIANCE: f32 = 1.0e4;
@@ -110,10 +111,9 @@ fn associate(reference: &Scan, q: [f32; 2], window: u8, gate2: f32) -> Option<(u
         let Some(k) = reference.point_of_beam(beam as usize) else {
             continue;
         };
-        if reference.normal(k).is_none() {
+        let (Some(_), Some(r)) = (reference.normal(k), reference.points().get(k)) else {
             continue;
-        }
-        let r = reference.points()[k];
+        };
         let (dx, dy) = (q[0] - r[0], q[1] - r[1]);
         let d2 = dx * dx + dy * dy;
         if d2 < gate2 && best.is_none_or(|(_, bd)| d2 < bd) {
@@ -135,7 +135,7 @@ fn residual(
     let q = [rp[0] + m.t[0], rp[1] + m.t[1]];
     let (k, _) = associate(reference, q, window, gate * gate)?;
     let n = reference.normal(k)?;
-    let r = reference.points()[k];
+    let r = reference.points().get(k)?;
     Some((n[0] * (q[0] - r[0]) + n[1] * (q[1] - r[1]), n, rp))
 }
 
@@ -197,8 +197,8 @@ fn refine(
         for a in 0..3 {
             h[a][a] += opts.damping * h[a][a] + 1.0e-9;
         }
-        let Some(hi) = inv3(&h) else { break };
-        let d = mat_vec3(&hi, g);
+        let Some(hi) = mat::inverse(&h) else { break };
+        let d = mat::mul_vec(&hi, &g);
         if !(d[0].is_finite() && d[1].is_finite() && d[2].is_finite()) {
             break;
         }
@@ -305,7 +305,7 @@ fn covariance(reference: &Scan, query: &Scan, m: &Se2, opts: &MatchOptions) -> M
     for a in 0..3 {
         h[a][a] += s2 / MAX_VARIANCE;
     }
-    match inv3(&h) {
+    match mat::inverse(&h) {
         Some(hi) => {
             for a in 0..3 {
                 for b in 0..3 {
