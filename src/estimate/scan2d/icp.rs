@@ -55,21 +55,26 @@ pub struct MatchOptions {
     pub prior_sigma: [f32; 3],
 }
 
+impl MatchOptions {
+    /// The default settings (a constant, for `static` state).
+    pub const DEFAULT: Self = Self {
+        coarse_iterations: 20,
+        coarse_stride: 4,
+        fine_iterations: 12,
+        window: 16,
+        gate_start: 3.0,
+        gate_end: 0.2,
+        kernel: 0.3,
+        tau: 0.2,
+        damping: 1.0e-3,
+        prior_weight: 0.05,
+        prior_sigma: [1.0, 1.0, 0.5],
+    };
+}
+
 impl Default for MatchOptions {
     fn default() -> Self {
-        Self {
-            coarse_iterations: 20,
-            coarse_stride: 4,
-            fine_iterations: 12,
-            window: 16,
-            gate_start: 3.0,
-            gate_end: 0.2,
-            kernel: 0.3,
-            tau: 0.2,
-            damping: 1.0e-3,
-            prior_weight: 0.05,
-            prior_sigma: [1.0, 1.0, 0.5],
-        }
+        Self::DEFAULT
     }
 }
 

@@ -38,18 +38,23 @@ pub struct OdometryOptions {
     pub canonical_starts: bool,
 }
 
+impl OdometryOptions {
+    /// The default settings (a constant, for `static` state).
+    pub const DEFAULT: Self = Self {
+        matching: MatchOptions::DEFAULT,
+        keyframe_distance: 0.5,
+        keyframe_angle: 0.35,
+        keyframe_overlap: 0.9,
+        min_overlap: 0.2,
+        motion_sigma: [1.0, 1.0, 0.5],
+        odom_sigma: [0.1, 0.1, 0.05],
+        canonical_starts: true,
+    };
+}
+
 impl Default for OdometryOptions {
     fn default() -> Self {
-        Self {
-            matching: MatchOptions::default(),
-            keyframe_distance: 0.5,
-            keyframe_angle: 0.35,
-            keyframe_overlap: 0.9,
-            min_overlap: 0.2,
-            motion_sigma: [1.0, 1.0, 0.5],
-            odom_sigma: [0.1, 0.1, 0.05],
-            canonical_starts: true,
-        }
+        Self::DEFAULT
     }
 }
 
