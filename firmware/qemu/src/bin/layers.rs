@@ -48,11 +48,7 @@ fn main() -> ! {
     let models = [Model::from_bytes(IMU), Model::from_bytes(POINTS)];
     for (i, m) in models.iter().enumerate() {
         c.check(
-            if i == 0 {
-                "layers/imu/validate"
-            } else {
-                "layers/points/validate"
-            },
+            if i == 0 { "layers/imu/validate" } else { "layers/points/validate" },
             m.is_ok(),
             format_args!("{:?}", m.as_ref().err()),
         );
@@ -88,11 +84,7 @@ fn main() -> ! {
             name, case, rows, ch, instr
         );
         c.check(
-            if id == 0 {
-                "layers/imu/bit-exact"
-            } else {
-                "layers/points/bit-exact"
-            },
+            if id == 0 { "layers/imu/bit-exact" } else { "layers/points/bit-exact" },
             res.is_ok() && same,
             format_args!("case {}: run {:?}, outputs equal {}", case, res.err(), same),
         );
