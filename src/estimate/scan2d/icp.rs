@@ -108,24 +108,56 @@ impl Match {
 }
 
 /// Nearest reference point with a normal to `q` (reference frame): `(index, squared distance)`.
+///
+/// The beams are searched outward from the one nearest to `q`'s bearing, up to `window` either
+/// side, and the search stops at the first offset `j` whose every point must be farther than
+/// the best so far: a point on a ray at angle `delta <= pi/2` from `q`'s bearing is at least
+/// `|q| sin(delta)` from `q`, and beam `b +- j` is at least `(j - 1/2)` increments away. The
+/// bound is taken 1 % low, so the search returns exactly what the exhaustive one over the whole
+/// window returns (the lowest beam among equally near points).
 fn associate(reference: &Scan, q: [f32; 2], window: u8, gate2: f32) -> Option<(usize, f32)> {
     let w = window as isize;
     let b = reference.beam_of_bearing(fast_atan2(q[1], q[0]), w)?;
-    let mut best: Option<(usize, f32)> = None;
-    for beam in (b - w).max(0)..=(b + w) {
-        let Some(k) = reference.point_of_beam(beam as usize) else {
-            continue;
-        };
-        let (Some(_), Some(r)) = (reference.normal(k), reference.points().get(k)) else {
-            continue;
-        };
-        let (dx, dy) = (q[0] - r[0], q[1] - r[1]);
-        let d2 = dx * dx + dy * dy;
-        if d2 < gate2 && best.is_none_or(|(_, bd)| d2 < bd) {
-            best = Some((k, d2));
+    let qn = libm::sqrtf(q[0] * q[0] + q[1] * q[1]);
+    let inc = reference.angle_increment();
+    // (point, squared distance, beam)
+    let mut best: Option<(usize, f32, isize)> = None;
+    for j in 0..=w {
+        let bound = best.map_or(gate2, |(_, d, _)| d);
+        if j > 0 {
+            let x = (j as f32 - 0.5) * inc;
+            if x < 1.5 {
+                let lb = 0.99 * qn * x * (1.0 - x * x * (1.0 / 6.0));
+                if lb * lb > bound {
+                    break;
+                }
+            }
+        }
+        for beam in [b - j, b + j] {
+            if j == 0 && beam != b {
+                continue;
+            }
+            if beam < 0 {
+                continue;
+            }
+            let Some(k) = reference.point_of_beam(beam as usize) else {
+                continue;
+            };
+            let (Some(_), Some(r)) = (reference.normal(k), reference.points().get(k)) else {
+                continue;
+            };
+            let (dx, dy) = (q[0] - r[0], q[1] - r[1]);
+            let d2 = dx * dx + dy * dy;
+            let better = match best {
+                None => d2 < gate2,
+                Some((_, bd, bb)) => d2 < bd || (d2 == bd && beam < bb),
+            };
+            if better {
+                best = Some((k, d2, beam));
+            }
         }
     }
-    best
+    best.map(|(k, d2, _)| (k, d2))
 }
 
 /// Point-to-line residual of query point `p` under `m`, with the rotated point.

@@ -237,6 +237,11 @@ impl Scan {
         self.beams
     }
 
+    /// Angle between beams (rad).
+    pub fn angle_increment(&self) -> f32 {
+        self.angle_increment
+    }
+
     /// Unit normal of point `k`, when its neighbourhood is a line.
     pub fn normal(&self, k: usize) -> Option<[f32; 2]> {
         match self.has_normal.get(k) {
