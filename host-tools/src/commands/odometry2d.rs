@@ -13,6 +13,9 @@ use equiframe::lie::Se2;
 
 use crate::carmen;
 
+#[path = "odometry2d_reloc.rs"]
+mod reloc;
+
 /// Arguments of `odometry2d`.
 #[derive(Debug, Args)]
 #[command(
@@ -53,6 +56,17 @@ pub struct Odometry2dArgs {
     /// Also write each scan's O(2)-invariant relocalisation descriptor (one line of bytes per scan).
     #[arg(long)]
     pub descriptors: Option<PathBuf>,
+    /// Relocalise every scan against the older scans and write, per scan,
+    /// `top1 best dx dy dtheta score`: the descriptor's nearest older scan, the candidate that
+    /// registered best (no motion prior) and the motion from it (-1 where none).
+    #[arg(long)]
+    pub relocalise: Option<PathBuf>,
+    /// Candidates (nearest by descriptor) registered per scan with --relocalise.
+    #[arg(long, default_value_t = 5)]
+    pub reloc_candidates: usize,
+    /// Candidates are scans at least this many seconds older (--relocalise).
+    #[arg(long, default_value_t = 30.0)]
+    pub reloc_gap: f64,
     /// Print a summary (scans, fused matches, keyframes, time per scan) to stdout.
     #[arg(long)]
     pub stats: bool,
@@ -86,6 +100,8 @@ pub fn run(args: &Odometry2dArgs, quiet: bool) -> anyhow::Result<()> {
     let (mut fused, mut keyframes, mut skipped) = (0usize, 0usize, 0usize);
     let start = std::time::Instant::now();
     let fov = args.fov.to_radians();
+    let want_descriptors = args.descriptors.is_some() || args.relocalise.is_some();
+    let mut descriptors: Vec<Option<Descriptor>> = Vec::new();
     for (i, l) in log.lasers.iter().enumerate() {
         if l.ranges.len() > MAX_BEAMS {
             anyhow::bail!(
@@ -113,18 +129,21 @@ pub fn run(args: &Odometry2dArgs, quiet: bool) -> anyhow::Result<()> {
         }
         let p = xyt(&odo.pose());
         let _ = writeln!(out, "{:.6} {:.6} {:.6}", p[0], p[1], p[2]);
-        if args.descriptors.is_some() {
+        if want_descriptors {
             let mut scan = equiframe::estimate::scan2d::Scan::new();
             let d = scan
                 .fill(&rs)
                 .ok()
                 .and_then(|()| Descriptor::of(scan.points()));
-            let bytes = d.map_or(
-                [0u8; equiframe::estimate::scan2d::descriptor::DESCRIPTOR_LEN],
-                |d| d.0,
-            );
-            let line: Vec<String> = bytes.iter().map(|b| b.to_string()).collect();
-            let _ = writeln!(desc_out, "{}", line.join(" "));
+            if args.descriptors.is_some() {
+                let bytes = d.map_or(
+                    [0u8; equiframe::estimate::scan2d::descriptor::DESCRIPTOR_LEN],
+                    |d| d.0,
+                );
+                let line: Vec<String> = bytes.iter().map(|b| b.to_string()).collect();
+                let _ = writeln!(desc_out, "{}", line.join(" "));
+            }
+            descriptors.push(d);
         }
         bar.inc(1);
     }
@@ -133,6 +152,16 @@ pub fn run(args: &Odometry2dArgs, quiet: bool) -> anyhow::Result<()> {
         .with_context(|| format!("writing {}", args.output.display()))?;
     if let Some(path) = &args.descriptors {
         std::fs::write(path, desc_out).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &args.relocalise {
+        let text = reloc::lines(
+            &log.lasers,
+            [fov, args.min_range, args.max_range],
+            &descriptors,
+            args.reloc_candidates,
+            args.reloc_gap,
+        );
+        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
     }
     if args.stats {
         let n = log.lasers.len();
