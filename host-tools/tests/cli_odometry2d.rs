@@ -153,6 +153,59 @@ fn contract_on_a_generated_log_plain_and_gzip() {
 }
 
 #[test]
+fn relocalise_finds_the_scan_and_registers_older_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = trajectory();
+    let plain = dir.path().join("room.log");
+    std::fs::write(&plain, log_text(&truth)).unwrap();
+    let out = dir.path().join("p.txt");
+    let rel = dir.path().join("r.txt");
+    let run = |gap: &str| {
+        let (rc, _, err) = equiframe(&[
+            "odometry2d",
+            plain.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--relocalise",
+            rel.to_str().unwrap(),
+            "--reloc-gap",
+            gap,
+        ]);
+        assert_eq!(rc, 0, "{err}");
+        let rows: Vec<Vec<f64>> = std::fs::read_to_string(&rel)
+            .unwrap()
+            .lines()
+            .map(|l| l.split_whitespace().map(|x| x.parse().unwrap()).collect())
+            .collect();
+        assert_eq!(rows.len(), truth.len(), "one line per scan");
+        assert!(rows.iter().all(|r| r.len() == 6));
+        rows
+    };
+    // Every scan is its own candidate with no gap: the descriptor finds it, and whichever
+    // candidate registers best gives the scan's pose.
+    let check = |j: usize, r: &[f64]| {
+        let kf = truth[r[1] as usize];
+        let p = kf.compose(&pose(r[2] as f32, r[3] as f32, r[4] as f32));
+        (p.t[0] - truth[j].t[0]).hypot(p.t[1] - truth[j].t[1])
+    };
+    for (j, r) in run("0").iter().enumerate() {
+        assert_eq!(r[0] as usize, j, "scan {j}: {r:?}");
+        assert!(r[1] >= 0.0 && check(j, r) < 0.05, "scan {j}: {r:?}");
+    }
+    // With a 10 s gap (20 scans) the first 20 scans have no candidate, and every candidate
+    // named is at least 20 scans older.
+    let rows = run("10");
+    for (j, r) in rows.iter().enumerate() {
+        if j < 20 {
+            assert_eq!((r[0], r[1]), (-1.0, -1.0), "scan {j}: {r:?}");
+        } else {
+            assert!(r[0] >= 0.0 && r[0] as usize + 20 <= j, "scan {j}: {r:?}");
+            assert!(r[1] < 0.0 || r[1] as usize + 20 <= j, "scan {j}: {r:?}");
+        }
+    }
+}
+
+#[test]
 fn malformed_lines_name_their_line_number() {
     let dir = tempfile::tempdir().unwrap();
     let truth = trajectory();
