@@ -8,7 +8,8 @@
 //!    f32 error, footprint and speed ([`pointnet`]);
 //! 3. every shipped model found under `host-tools/models/*/` (an `.eqf` blob beside
 //!    `test_x.npy` / `test_y.npy`): accuracy or error, invariance, footprint, speed
-//!    ([`shipped`]).
+//!    ([`shipped`]);
+//! 4. 2D lidar odometry on a simulated drive ([`scan2d`]).
 //!
 //! With `--plot DIR` it also writes SVG pictures ([`plot`]).
 
@@ -16,6 +17,7 @@ pub mod frames;
 pub mod motion;
 pub mod plot;
 pub mod pointnet;
+pub mod scan2d;
 pub mod shipped;
 pub mod table;
 
@@ -61,6 +63,11 @@ pub fn run(plot_dir: Option<&Path>, models_dir: &Path, quick: bool) -> anyhow::R
     print_stdout(&table::models(&rows))?;
     for note in pn.notes.iter().chain(shipped.notes.iter()) {
         print_stdout(note)?;
+    }
+    let lidar = scan2d::run(plot_dir, quick)?;
+    print_stdout(&lidar.text)?;
+    if let Some(p) = &lidar.picture {
+        print_stdout(&format!("wrote {}", p.display()))?;
     }
     if let Some(dir) = plot_dir {
         let written = plot::write_all(dir, &f, &pn)?;
