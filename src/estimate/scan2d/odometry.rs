@@ -36,6 +36,12 @@ pub struct OdometryOptions {
     pub odom_sigma: [f32; 3],
     /// Use the canonical-frame rotation hypotheses as starts.
     pub canonical_starts: bool,
+    /// Also start from the prediction turned by each of
+    /// [`TURN_STARTS`](super::canonical::TURN_STARTS).
+    pub turn_starts: bool,
+    /// Bound on a match's normalized innovation squared in the filter (chi-square, 3 degrees
+    /// of freedom; `f32::INFINITY`: every match with enough overlap is fused).
+    pub gate: f32,
 }
 
 impl OdometryOptions {
@@ -49,6 +55,8 @@ impl OdometryOptions {
         motion_sigma: [1.0, 1.0, 0.5],
         odom_sigma: [0.1, 0.1, 0.05],
         canonical_starts: true,
+        turn_starts: true,
+        gate: f32::INFINITY,
     };
 }
 
@@ -167,6 +175,7 @@ impl Odometry {
             &kf_inv.compose(&last.compose(&u)),
             &kf_inv.compose(&last),
             frames,
+            self.opts.turn_starts,
             &mut starts,
         );
         let starts = starts.get(..n).unwrap_or(&[]);
@@ -178,7 +187,7 @@ impl Odometry {
             let z = self.keyframe_pose.compose(&m.motion);
             let r = match_cov_to_tangent(&m.motion, &m.cov);
             matches!(
-                filter::update_pose(&mut self.filter, &z, &r, f32::INFINITY),
+                filter::update_pose(&mut self.filter, &z, &r, self.opts.gate),
                 Ok(Gated::Accepted { .. })
             )
         };
