@@ -81,6 +81,10 @@ qemu_run m4f/math thumbv7em-none-eabihf math
 # Attitude estimator + learned gravity model on a generated recording: bit-exact with the
 # host (tests/attitude_firmware.rs), instructions per filter update and per network run.
 qemu_run m4f/attitude thumbv7em-none-eabihf attitude
+# 2D lidar odometry on the shipped simulated excerpt: bit-exact with the host
+# (tests/scan2d_firmware.rs), instructions per scan, static RAM and measured stack.
+qemu_run m4f/scan2d thumbv7em-none-eabihf scan2d
+qemu_run m0plus/scan2d thumbv6m-none-eabi scan2d
 qemu_run m4f/signed thumbv7em-none-eabihf signed
 qemu_run m0plus/signed thumbv6m-none-eabi signed
 

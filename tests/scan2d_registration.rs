@@ -43,7 +43,13 @@ fn starts(a: &Scan, b: &Scan) -> ([Se2; MAX_STARTS], usize) {
     let mut out = [Se2::IDENTITY; MAX_STARTS];
     let fa = CanonicalFrame::of(a.points()).unwrap();
     let fb = CanonicalFrame::of(b.points()).unwrap();
-    let n = canonical::starts(&Se2::IDENTITY, &Se2::IDENTITY, Some((&fa, &fb)), &mut out);
+    let n = canonical::starts(
+        &Se2::IDENTITY,
+        &Se2::IDENTITY,
+        Some((&fa, &fb)),
+        true,
+        &mut out,
+    );
     (out, n)
 }
 

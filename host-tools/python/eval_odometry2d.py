@@ -121,6 +121,34 @@ def revisit_recall(desc, gt, times, dist=1.0, gap=30.0):
     return queries, hits, chance / max(queries, 1)
 
 
+def reloc_recall(rows, gt, times, dist=1.0, gap=30.0):
+    """Revisit queries (as in revisit_recall) relocalised by `odometry2d --relocalise`: hits of
+    the descriptor's top-1 (before) and of the candidate that registered best (after); for the
+    hits after, the error of the relocalised pose (candidate's corrected pose times the match)
+    against the query's corrected pose: median m / deg."""
+    queries = before = after = 0
+    et, er = [], []
+    for j in range(len(gt)):
+        cand = np.nonzero(times <= times[j] - gap)[0]
+        if len(cand) == 0:
+            continue
+        if not (np.hypot(gt[cand, 0] - gt[j, 0], gt[cand, 1] - gt[j, 1]) < dist).any():
+            continue
+        queries += 1
+        top1, best, dx, dy, dth = int(rows[j][0]), int(rows[j][1]), rows[j][2], rows[j][3], rows[j][4]
+        near = lambda i: i >= 0 and math.hypot(gt[i, 0] - gt[j, 0], gt[i, 1] - gt[j, 1]) < dist
+        before += near(top1)
+        if near(best):
+            after += 1
+            x, y, th = gt[best]
+            px = x + math.cos(th) * dx - math.sin(th) * dy
+            py = y + math.sin(th) * dx + math.cos(th) * dy
+            et.append(math.hypot(px - gt[j, 0], py - gt[j, 1]))
+            er.append(abs(math.degrees(wrap(th + dth - gt[j, 2]))))
+    med = (float(np.median(et)), float(np.median(er))) if et else (float("nan"), float("nan"))
+    return queries, before, after, med
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     here = os.path.dirname(os.path.abspath(__file__))
@@ -132,6 +160,9 @@ def main():
     ap.add_argument("--no-gicp", action="store_true", help="skip small_gicp")
     ap.add_argument("--json")
     ap.add_argument("--extra", default="", help="extra arguments for odometry2d")
+    ap.add_argument("--reloc", action="store_true",
+                    help="also relocalise every scan (odometry2d --relocalise) and report recall "
+                         "before / after registration")
     args = ap.parse_args()
     rows = {}
     print("| log | scans | equiframe m / deg | zero motion m / deg | small_gicp m / deg | ratio | "
@@ -142,12 +173,18 @@ def main():
         scans, gt, times = read_log(path)
         with tempfile.TemporaryDirectory() as tmp:
             out, dsc = os.path.join(tmp, "p.txt"), os.path.join(tmp, "d.txt")
+            rel = os.path.join(tmp, "r.txt")
             t0 = time.time()
             subprocess.run([args.bin, "-q", "odometry2d", path, "-o", out, "--descriptors", dsc]
                            + args.extra.split(), check=True)
             ms = 1e3 * (time.time() - t0) / len(scans)
             est = np.loadtxt(out).reshape(-1, 3)
             desc = np.loadtxt(dsc).reshape(len(scans), -1)
+            reloc = None
+            if args.reloc:
+                subprocess.run([args.bin, "-q", "odometry2d", path, "-o", out, "--relocalise", rel]
+                               + args.extra.split(), check=True)
+                reloc = np.loadtxt(rel).reshape(len(scans), -1)
         assert len(est) == len(gt), (len(est), len(gt))
         ours = relation_errors(est, gt)
         zero = relation_errors(np.zeros_like(gt), gt)
@@ -156,6 +193,9 @@ def main():
             row["small_gicp"] = relation_errors(small_gicp_poses(scans), gt)
         q, h, ch = revisit_recall(desc, gt, times)
         row["revisits"] = {"queries": q, "hits": h, "chance": ch}
+        if reloc is not None:
+            rq, rb, ra, med = reloc_recall(reloc, gt, times)
+            row["reloc"] = {"queries": rq, "before": rb, "after": ra, "median_error": med}
         rows[name] = row
         g = row.get("small_gicp", {}).get("all")
         ratio = f"{g[0] / ours['all'][0]:.1f}x" if g else "-"
@@ -167,6 +207,19 @@ def main():
     print("\nper k (equiframe, m / deg):")
     for name, row in rows.items():
         print(name, " ".join(f"{k}: {v[0]:.3f} / {v[1]:.2f}" for k, v in row["ours"].items() if k != "all"))
+    if args.reloc:
+        print("\nrelocalisation on revisits (top-5 by descriptor, registered with no prior, best "
+              "score kept): recall before / after registration, median pose error of the hits")
+        print("| log | queries | recall@1 descriptor | recall after registration | median error m / deg |")
+        print("|---|---:|---:|---:|---:|")
+        for name, row in rows.items():
+            r = row.get("reloc")
+            if not r or not r["queries"]:
+                print(f"| {name} | 0 | no revisits | - | - |")
+                continue
+            q = r["queries"]
+            print(f"| {name} | {q} | {r['before'] / q:.2f} | {r['after'] / q:.2f} | "
+                  f"{r['median_error'][0]:.3f} / {r['median_error'][1]:.2f} |")
     print("\nKummerle et al. 2009 scan matching (their relations): "
           + ", ".join(f"{k} {m:.3f} +- {s:.3f} m" for k, (m, s) in KUMMERLE.items()))
     if args.json:

@@ -42,6 +42,21 @@ fn demo_runs_and_reports_invariance() {
         }
     }
     assert!(out.contains("us per filter update"), "{out}");
+    // 2D lidar row: odometry on the simulated drive within 2 cm of the truth, every match fused.
+    let lidar = out
+        .lines()
+        .find(|l| l.contains("odometry (simulated room)"))
+        .expect("2D lidar row");
+    let metres: f32 = lidar
+        .split_whitespace()
+        .zip(lidar.split_whitespace().skip(1))
+        .find(|(_, unit)| *unit == "m")
+        .map(|(v, _)| v.parse().unwrap())
+        .expect("relation error in m");
+    assert!(metres < 0.02, "2D lidar relation error {metres} m: {lidar}");
+    assert!(lidar.contains("63/63"), "{lidar}");
+    let svg = std::fs::read_to_string(plot.join("scan2d.svg")).unwrap();
+    assert!(svg.contains("estimated trajectory") && svg.len() > 20_000);
     for name in [
         "frames.svg",
         "invariance_vs_gap.svg",

@@ -8,8 +8,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use cli_common::{assert_one_line_error, equiframe};
-use equiframe::estimate::scan2d::pose::{between, pose, xyt};
+use equiframe::estimate::scan2d::pose::{pose, xyt};
 use equiframe::estimate::scan2d::sim::{cast, Lcg, ROOM};
+use equiframe::lie::LieGroup;
 use equiframe::lie::Se2;
 
 const BEAMS: usize = 181;
@@ -84,11 +85,12 @@ fn read_poses(p: &Path) -> Vec<[f32; 3]> {
 fn relation_error(est: &[[f32; 3]], truth: &[Se2], k: usize) -> f32 {
     let mut sum = 0.0;
     for i in 0..truth.len() - k {
-        let e = between(
-            &pose(est[i][0], est[i][1], est[i][2]),
-            &pose(est[i + k][0], est[i + k][1], est[i + k][2]),
-        );
-        let t = between(&truth[i], &truth[i + k]);
+        let e = pose(est[i][0], est[i][1], est[i][2]).between(&pose(
+            est[i + k][0],
+            est[i + k][1],
+            est[i + k][2],
+        ));
+        let t = truth[i].between(&truth[i + k]);
         sum += (e.t[0] - t.t[0]).hypot(e.t[1] - t.t[1]);
     }
     sum / (truth.len() - k) as f32
@@ -148,6 +150,59 @@ fn contract_on_a_generated_log_plain_and_gzip() {
     let est = read_poses(&out);
     assert_eq!(est.len(), truth.len());
     assert!(relation_error(&est, &truth, 10) < 0.03);
+}
+
+#[test]
+fn relocalise_finds_the_scan_and_registers_older_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = trajectory();
+    let plain = dir.path().join("room.log");
+    std::fs::write(&plain, log_text(&truth)).unwrap();
+    let out = dir.path().join("p.txt");
+    let rel = dir.path().join("r.txt");
+    let run = |gap: &str| {
+        let (rc, _, err) = equiframe(&[
+            "odometry2d",
+            plain.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--relocalise",
+            rel.to_str().unwrap(),
+            "--reloc-gap",
+            gap,
+        ]);
+        assert_eq!(rc, 0, "{err}");
+        let rows: Vec<Vec<f64>> = std::fs::read_to_string(&rel)
+            .unwrap()
+            .lines()
+            .map(|l| l.split_whitespace().map(|x| x.parse().unwrap()).collect())
+            .collect();
+        assert_eq!(rows.len(), truth.len(), "one line per scan");
+        assert!(rows.iter().all(|r| r.len() == 6));
+        rows
+    };
+    // Every scan is its own candidate with no gap: the descriptor finds it, and whichever
+    // candidate registers best gives the scan's pose.
+    let check = |j: usize, r: &[f64]| {
+        let kf = truth[r[1] as usize];
+        let p = kf.compose(&pose(r[2] as f32, r[3] as f32, r[4] as f32));
+        (p.t[0] - truth[j].t[0]).hypot(p.t[1] - truth[j].t[1])
+    };
+    for (j, r) in run("0").iter().enumerate() {
+        assert_eq!(r[0] as usize, j, "scan {j}: {r:?}");
+        assert!(r[1] >= 0.0 && check(j, r) < 0.05, "scan {j}: {r:?}");
+    }
+    // With a 10 s gap (20 scans) the first 20 scans have no candidate, and every candidate
+    // named is at least 20 scans older.
+    let rows = run("10");
+    for (j, r) in rows.iter().enumerate() {
+        if j < 20 {
+            assert_eq!((r[0], r[1]), (-1.0, -1.0), "scan {j}: {r:?}");
+        } else {
+            assert!(r[0] >= 0.0 && r[0] as usize + 20 <= j, "scan {j}: {r:?}");
+            assert!(r[1] < 0.0 || r[1] as usize + 20 <= j, "scan {j}: {r:?}");
+        }
+    }
 }
 
 #[test]

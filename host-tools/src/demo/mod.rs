@@ -10,7 +10,8 @@
 //!    `test_x.npy` / `test_y.npy`): accuracy or error, invariance, footprint, speed
 //!    ([`shipped`]);
 //! 4. the attitude estimator on a generated IMU recording, with and without the learned
-//!    gravity measurement ([`attitude`]).
+//!    gravity measurement ([`attitude`]);
+//! 5. 2D lidar odometry on a simulated drive ([`scan2d`]).
 //!
 //! With `--plot DIR` it also writes SVG pictures ([`plot`]).
 
@@ -19,6 +20,7 @@ pub mod frames;
 pub mod motion;
 pub mod plot;
 pub mod pointnet;
+pub mod scan2d;
 pub mod shipped;
 pub mod table;
 
@@ -66,6 +68,11 @@ pub fn run(plot_dir: Option<&Path>, models_dir: &Path, quick: bool) -> anyhow::R
         print_stdout(note)?;
     }
     print_stdout(&attitude::run()?.text)?;
+    let lidar = scan2d::run(plot_dir, quick)?;
+    print_stdout(&lidar.text)?;
+    if let Some(p) = &lidar.picture {
+        print_stdout(&format!("wrote {}", p.display()))?;
+    }
     if let Some(dir) = plot_dir {
         let written = plot::write_all(dir, &f, &pn)?;
         for p in written {

@@ -81,12 +81,13 @@ pub const TURN_STARTS: [f32; 2] = [0.4, -0.4];
 
 /// The starts of a registration, written to `out` (returns how many): the `prediction` first
 /// (the motion prior of [`register`](super::icp::register)), the prediction turned by each of
-/// [`TURN_STARTS`], `zero` (no motion since the previous scan), then the canonical-frame
+/// [`TURN_STARTS`] when `turns`, `zero` (no motion since the previous scan), then the canonical-frame
 /// hypotheses of the two frames when both exist.
 pub fn starts(
     prediction: &Se2,
     zero: &Se2,
     frames: Option<(&CanonicalFrame, &CanonicalFrame)>,
+    turns: bool,
     out: &mut [Se2; super::icp::MAX_STARTS],
 ) -> usize {
     let mut n = 0;
@@ -97,9 +98,9 @@ pub fn starts(
         }
     };
     push(*prediction);
-    for turn in TURN_STARTS {
+    for turn in TURN_STARTS.iter().filter(|_| turns) {
         push(Se2 {
-            rot: prediction.rot.compose(&So2::exp(turn)),
+            rot: prediction.rot.compose(&So2::exp(*turn)),
             t: prediction.t,
         });
     }

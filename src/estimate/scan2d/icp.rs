@@ -15,9 +15,10 @@
 //! frame; along a corridor `H` is near singular and the variance grows large there (capped at
 //! [`MAX_VARIANCE`]).
 
-use super::pose::{fast_atan2, inv3, mat_vec3, wrap, Mat3, ZERO3};
+use super::filter::{Mat3, ZERO3};
+use super::pose::{fast_atan2, wrap};
 use super::scan::Scan;
-use crate::lie::{Se2, So2};
+use crate::lie::{mat, Se2, So2};
 
 /// Variances of a match are capped here (m^2, rad^2).
 pub const MAX_VARIANCE: f32 = 1.0e4;
@@ -54,21 +55,26 @@ pub struct MatchOptions {
     pub prior_sigma: [f32; 3],
 }
 
+impl MatchOptions {
+    /// The default settings (a constant, for `static` state).
+    pub const DEFAULT: Self = Self {
+        coarse_iterations: 20,
+        coarse_stride: 4,
+        fine_iterations: 12,
+        window: 16,
+        gate_start: 3.0,
+        gate_end: 0.2,
+        kernel: 0.3,
+        tau: 0.2,
+        damping: 1.0e-3,
+        prior_weight: 0.05,
+        prior_sigma: [1.0, 1.0, 0.5],
+    };
+}
+
 impl Default for MatchOptions {
     fn default() -> Self {
-        Self {
-            coarse_iterations: 20,
-            coarse_stride: 4,
-            fine_iterations: 12,
-            window: 16,
-            gate_start: 3.0,
-            gate_end: 0.2,
-            kernel: 0.3,
-            tau: 0.2,
-            damping: 1.0e-3,
-            prior_weight: 0.05,
-            prior_sigma: [1.0, 1.0, 0.5],
-        }
+        Self::DEFAULT
     }
 }
 
@@ -102,25 +108,56 @@ impl Match {
 }
 
 /// Nearest reference point with a normal to `q` (reference frame): `(index, squared distance)`.
+///
+/// The beams are searched outward from the one nearest to `q`'s bearing, up to `window` either
+/// side, and the search stops at the first offset `j` whose every point must be farther than
+/// the best so far: a point on a ray at angle `delta <= pi/2` from `q`'s bearing is at least
+/// `|q| sin(delta)` from `q`, and beam `b +- j` is at least `(j - 1/2)` increments away. The
+/// bound is taken 1 % low, so the search returns exactly what the exhaustive one over the whole
+/// window returns (the lowest beam among equally near points).
 fn associate(reference: &Scan, q: [f32; 2], window: u8, gate2: f32) -> Option<(usize, f32)> {
     let w = window as isize;
     let b = reference.beam_of_bearing(fast_atan2(q[1], q[0]), w)?;
-    let mut best: Option<(usize, f32)> = None;
-    for beam in (b - w).max(0)..=(b + w) {
-        let Some(k) = reference.point_of_beam(beam as usize) else {
-            continue;
-        };
-        if reference.normal(k).is_none() {
-            continue;
+    let qn = libm::sqrtf(q[0] * q[0] + q[1] * q[1]);
+    let inc = reference.angle_increment();
+    // (point, squared distance, beam)
+    let mut best: Option<(usize, f32, isize)> = None;
+    for j in 0..=w {
+        let bound = best.map_or(gate2, |(_, d, _)| d);
+        if j > 0 {
+            let x = (j as f32 - 0.5) * inc;
+            if x < 1.5 {
+                let lb = 0.99 * qn * x * (1.0 - x * x * (1.0 / 6.0));
+                if lb * lb > bound {
+                    break;
+                }
+            }
         }
-        let r = reference.points()[k];
-        let (dx, dy) = (q[0] - r[0], q[1] - r[1]);
-        let d2 = dx * dx + dy * dy;
-        if d2 < gate2 && best.is_none_or(|(_, bd)| d2 < bd) {
-            best = Some((k, d2));
+        for beam in [b - j, b + j] {
+            if j == 0 && beam != b {
+                continue;
+            }
+            if beam < 0 {
+                continue;
+            }
+            let Some(k) = reference.point_of_beam(beam as usize) else {
+                continue;
+            };
+            let (Some(_), Some(r)) = (reference.normal(k), reference.points().get(k)) else {
+                continue;
+            };
+            let (dx, dy) = (q[0] - r[0], q[1] - r[1]);
+            let d2 = dx * dx + dy * dy;
+            let better = match best {
+                None => d2 < gate2,
+                Some((_, bd, bb)) => d2 < bd || (d2 == bd && beam < bb),
+            };
+            if better {
+                best = Some((k, d2, beam));
+            }
         }
     }
-    best
+    best.map(|(k, d2, _)| (k, d2))
 }
 
 /// Point-to-line residual of query point `p` under `m`, with the rotated point.
@@ -135,7 +172,7 @@ fn residual(
     let q = [rp[0] + m.t[0], rp[1] + m.t[1]];
     let (k, _) = associate(reference, q, window, gate * gate)?;
     let n = reference.normal(k)?;
-    let r = reference.points()[k];
+    let r = reference.points().get(k)?;
     Some((n[0] * (q[0] - r[0]) + n[1] * (q[1] - r[1]), n, rp))
 }
 
@@ -197,8 +234,8 @@ fn refine(
         for a in 0..3 {
             h[a][a] += opts.damping * h[a][a] + 1.0e-9;
         }
-        let Some(hi) = inv3(&h) else { break };
-        let d = mat_vec3(&hi, g);
+        let Some(hi) = mat::inverse(&h) else { break };
+        let d = mat::mul_vec(&hi, &g);
         if !(d[0].is_finite() && d[1].is_finite() && d[2].is_finite()) {
             break;
         }
@@ -305,7 +342,7 @@ fn covariance(reference: &Scan, query: &Scan, m: &Se2, opts: &MatchOptions) -> M
     for a in 0..3 {
         h[a][a] += s2 / MAX_VARIANCE;
     }
-    match inv3(&h) {
+    match mat::inverse(&h) {
         Some(hi) => {
             for a in 0..3 {
                 for b in 0..3 {

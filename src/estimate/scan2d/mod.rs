@@ -6,7 +6,8 @@
 //!   CanonicalFrame::of ----> rotation hypotheses (SO(2) frame pairs, eigengap)
 //!   icp::register ---------> Match (motion, covariance, score) from the best start
 //!   Se2Filter -------------> pose (prediction: wheel odometry or previous motion)
-//!   Descriptor / KeyframeStore -> "where am I" after a kidnap
+//!   Descriptor / KeyframeStore -> candidate keyframes after a kidnap
+//!   reloc::best_candidate --> the candidate that registers best, and the pose in it
 //! ```
 //!
 //! No heap and no panics on input; sizes are bounded by [`MAX_BEAMS`] and [`MAX_KEYFRAMES`].
@@ -23,6 +24,7 @@ pub mod filter;
 pub mod icp;
 pub mod odometry;
 pub mod pose;
+pub mod reloc;
 pub mod scan;
 pub mod sim;
 

@@ -9,11 +9,12 @@
 
 use super::canonical::{self, CanonicalFrame};
 use super::error::Scan2dError;
-use super::filter::{match_cov_to_tangent, Se2Filter};
+use super::filter::{self, match_cov_to_tangent, Mat3, Se2Filter, ZERO3};
 use super::icp::{register, Match, MatchOptions, MAX_STARTS};
-use super::pose::{between, xyt, Mat3, ZERO3};
+use super::pose::xyt;
 use super::scan::{RangeScan, Scan};
-use crate::lie::Se2;
+use crate::estimate::eskf::Gated;
+use crate::lie::{LieGroup, Se2};
 
 /// Odometry settings.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -35,20 +36,33 @@ pub struct OdometryOptions {
     pub odom_sigma: [f32; 3],
     /// Use the canonical-frame rotation hypotheses as starts.
     pub canonical_starts: bool,
+    /// Also start from the prediction turned by each of
+    /// [`TURN_STARTS`](super::canonical::TURN_STARTS).
+    pub turn_starts: bool,
+    /// Bound on a match's normalized innovation squared in the filter (chi-square, 3 degrees
+    /// of freedom; `f32::INFINITY`: every match with enough overlap is fused).
+    pub gate: f32,
+}
+
+impl OdometryOptions {
+    /// The default settings (a constant, for `static` state).
+    pub const DEFAULT: Self = Self {
+        matching: MatchOptions::DEFAULT,
+        keyframe_distance: 0.5,
+        keyframe_angle: 0.35,
+        keyframe_overlap: 0.9,
+        min_overlap: 0.2,
+        motion_sigma: [1.0, 1.0, 0.5],
+        odom_sigma: [0.1, 0.1, 0.05],
+        canonical_starts: true,
+        turn_starts: true,
+        gate: f32::INFINITY,
+    };
 }
 
 impl Default for OdometryOptions {
     fn default() -> Self {
-        Self {
-            matching: MatchOptions::default(),
-            keyframe_distance: 0.5,
-            keyframe_angle: 0.35,
-            keyframe_overlap: 0.9,
-            min_overlap: 0.2,
-            motion_sigma: [1.0, 1.0, 0.5],
-            odom_sigma: [0.1, 0.1, 0.05],
-            canonical_starts: true,
-        }
+        Self::DEFAULT
     }
 }
 
@@ -101,8 +115,8 @@ impl Odometry {
             keyframe_pose: Se2::IDENTITY,
             keyframe_frame: None,
             filter: Se2Filter {
-                x: Se2::IDENTITY,
-                p: ZERO3,
+                state: Se2::IDENTITY,
+                cov: ZERO3,
             },
             motion: Se2::IDENTITY,
             started: false,
@@ -111,7 +125,7 @@ impl Odometry {
 
     /// The current pose estimate.
     pub fn pose(&self) -> Se2 {
-        self.filter.x
+        self.filter.state
     }
 
     /// The current keyframe's points and pose.
@@ -146,7 +160,7 @@ impl Odometry {
                 new_keyframe: true,
             });
         }
-        let last = self.filter.x;
+        let last = self.filter.state;
         let (u, q) = match odom {
             Some(u) => (u, diag(self.opts.odom_sigma)),
             None => (self.motion, diag(self.opts.motion_sigma)),
@@ -161,19 +175,25 @@ impl Odometry {
             &kf_inv.compose(&last.compose(&u)),
             &kf_inv.compose(&last),
             frames,
+            self.opts.turn_starts,
             &mut starts,
         );
         let starts = starts.get(..n).unwrap_or(&[]);
         let m = register(&self.keyframe, &self.current, starts, &self.opts.matching);
-        self.filter.predict(&u, &q);
+        // A non-finite motion or noise is refused and the pose kept; the match below still
+        // applies.
+        let _ = filter::predict(&mut self.filter, &u, &q);
         let fused = m.overlap() >= self.opts.min_overlap && {
             let z = self.keyframe_pose.compose(&m.motion);
             let r = match_cov_to_tangent(&m.motion, &m.cov);
-            self.filter.update_pose(&z, &r)
+            matches!(
+                filter::update_pose(&mut self.filter, &z, &r, self.opts.gate),
+                Ok(Gated::Accepted { .. })
+            )
         };
-        let pose = self.filter.x;
-        self.motion = between(&last, &pose);
-        let rel = xyt(&between(&self.keyframe_pose, &pose));
+        let pose = self.filter.state;
+        self.motion = last.between(&pose);
+        let rel = xyt(&self.keyframe_pose.between(&pose));
         let new_keyframe = libm::sqrtf(rel[0] * rel[0] + rel[1] * rel[1])
             >= self.opts.keyframe_distance
             || rel[2].abs() >= self.opts.keyframe_angle
