@@ -65,7 +65,7 @@ impl MatchOptions {
         gate_start: 3.0,
         gate_end: 0.2,
         kernel: 0.3,
-        tau: 0.2,
+        tau: 0.3,
         damping: 1.0e-3,
         prior_weight: 0.05,
         prior_sigma: [1.0, 1.0, 0.5],

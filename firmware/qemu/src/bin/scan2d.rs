@@ -9,8 +9,9 @@
 
 use cortex_m::register::msp;
 use cortex_m_rt::entry;
+use equiframe::estimate::scan2d::icp::score;
 use equiframe::estimate::scan2d::{
-    CanonicalFrame, Odometry, OdometryOptions, RangeScan, Scan, MAX_BEAMS,
+    CanonicalFrame, MatchOptions, Odometry, OdometryOptions, RangeScan, Scan, MAX_BEAMS,
 };
 use equiframe_qemu::{meter, println, Checks};
 
@@ -180,6 +181,11 @@ fn main() -> ! {
         t.fused + 1 >= t.scans,
         format_args!("{} of {} matches fused", t.fused, t.scans),
     );
+    // One association pass (every point of the last scan against the last keyframe, at the
+    // identity): the unit the registration repeats.
+    let (kf, _) = odo.keyframe();
+    let ((_, _, pts), pass) =
+        meter::measure(|| score(kf, scratch, &Default::default(), 1, &MatchOptions::DEFAULT));
     let n = t.scans.max(2) as u64;
     println!(
         "Odometry::step: {} instructions mean over {} scans of 360 beams, {} max",
@@ -191,6 +197,12 @@ fn main() -> ! {
         "of which points + normals (Scan::fill) {} and canonical frame {} mean",
         t.fill_total / n,
         t.frame_total / n
+    );
+    println!(
+        "one association pass over {} points: {} instructions ({} per point)",
+        pts,
+        pass,
+        pass / (pts.max(1) as u64)
     );
     println!(
         "RAM: static {} bytes (Odometry {} + beam buffer {}), stack {} bytes",
