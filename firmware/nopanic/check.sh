@@ -9,12 +9,12 @@ mkdir -p target
 # engine: two panic paths left in src/engine/moments.rs (a division by the channel count and
 # the scatter loop's bounds); filters: bounds checks in src/estimate/scan2d/{scan,icp}.rs.
 # With those fixed both link and run on both cores (see README.md, "Hardening").
-KNOWN="engine signed filters"
+KNOWN="engine signed"
 OD=$(find "$(rustc --print sysroot)" -name llvm-objdump -type f | head -n 1)
 # Without the toolchain's llvm-tools, a system LLVM's objdump reads these ELFs as well.
 [ -n "$OD" ] || OD=$(command -v llvm-objdump || ls /usr/lib/llvm-*/bin/llvm-objdump 2>/dev/null | tail -n 1)
 for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
-    for bin in validate frames engine signed filters; do
+    for bin in validate frames engine signed filters scan2d; do
         label="nopanic/$target/$bin"
         if cargo build --release --quiet --target "$target" --bin "$bin" >"target/$bin-$target.log" 2>&1; then
             echo "PASS $label links (no panic path)"

@@ -214,12 +214,14 @@ pub fn gravity_update(
     // one bit). Where it removes more from a rotation variance (the first updates after the
     // start, a long gap), the rotation block takes the Joseph form; from a bias variance
     // (bias observed through a strong correlation), the whole covariance does.
-    let kept = |i: usize| {
-        let v = p[i][i] - dot(&k[i], &g[i]);
-        v.is_finite() && v > 0.5 * p[i][i]
-    };
-    if !(0..6).all(kept) {
-        if (3..6).all(kept) {
+    let mut kept = [false; 6];
+    for (i, (((kept_i, pi), ki), gi)) in kept.iter_mut().zip(p.iter()).zip(&k).zip(&g).enumerate() {
+        let pii = pi.get(i).copied().unwrap_or(f32::NAN);
+        let v = pii - dot(ki, gi);
+        *kept_i = v.is_finite() && v > 0.5 * pii;
+    }
+    if !kept.iter().all(|&b| b) {
+        if kept.iter().skip(3).all(|&b| b) {
             rotation_joseph(p, h, &k, &g, r);
         } else {
             joseph(p, h, &k, r);
