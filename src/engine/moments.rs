@@ -240,20 +240,7 @@ fn scatter_sums<const D: usize>(
         for row in q.iter_mut().skip(len) {
             *row = [0; D];
         }
-        let mut diag = [0i64; D];
-        for r in &q {
-            for k in 0..D {
-                diag[k] += i64::from(r[k]) * i64::from(r[k]);
-            }
-        }
-        let mut off = [0i64; 3];
-        for r in &q {
-            off[0] += i64::from(r[0]) * i64::from(r[1 % D]);
-            if D == 3 {
-                off[1] += i64::from(r[0]) * i64::from(r[2 % D]);
-                off[2] += i64::from(r[1 % D]) * i64::from(r[2 % D]);
-            }
-        }
+        let (diag, off) = tile_products(&q);
         for k in 0..D {
             acc[k][k] += i128::from(diag[k]);
         }
@@ -262,6 +249,31 @@ fn scatter_sums<const D: usize>(
         acc[1][2] += i128::from(off[2]);
     }
     acc
+}
+
+/// Sums over a tile of the squares (`[xx, yy, zz]`, `D` of them) and of the pairwise products
+/// (`[xy, xz, yz]`; only `xy` in 2D) of the grid coordinates: `SMLAL` on hard-float Arm for 3D.
+#[inline(always)]
+fn tile_products<const D: usize>(q: &[[i32; D]; PRODUCT_BLOCK]) -> ([i64; 3], [i64; 3]) {
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+    if let Ok(flat) = <&[i32; 21]>::try_from(q.as_flattened()) {
+        return smlal::tile_products3(flat);
+    }
+    let mut diag = [0i64; 3];
+    for r in q {
+        for k in 0..D {
+            diag[k] += i64::from(r[k]) * i64::from(r[k]);
+        }
+    }
+    let mut off = [0i64; 3];
+    for r in q {
+        off[0] += i64::from(r[0]) * i64::from(r[1 % D]);
+        if D == 3 {
+            off[1] += i64::from(r[0]) * i64::from(r[2 % D]);
+            off[2] += i64::from(r[1 % D]) * i64::from(r[2 % D]);
+        }
+    }
+    (diag, off)
 }
 
 /// The fast form of [`exact_moments_reference`] for `D` coordinates: the same integers, from
@@ -364,6 +376,9 @@ impl InputSchema {
         exact_moments_reference(self, sample)
     }
 }
+
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+mod smlal;
 
 #[cfg(test)]
 mod tests;
