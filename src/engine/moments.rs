@@ -194,24 +194,50 @@ fn extremes<const D: usize>(sample: &[f32], c: usize, o: usize) -> Option<([i32;
 fn centroid_sums<const D: usize>(sample: &[f32], c: usize, o: usize, scale: f32) -> [i128; 3] {
     let mut sums = [0i128; 3];
     for block in sample.chunks(c * CENTROID_BLOCK) {
-        let mut hi = [0i32; D];
-        let mut lo = [0i32; D];
-        for p in points::<D>(block, c, o) {
-            for k in 0..D {
-                // Exact: power-of-two scaling below 2^24 (a subnormal product has hi = lo = 0
-                // either way), the integer part fits f32, and the fraction is y's own low bits.
-                let y = p[k] * scale;
-                let h = y as i32;
-                let t = ((y - h as f32) * 131_072.0) as i32;
-                hi[k] += h;
-                lo[k] += halve_away(t);
-            }
-        }
+        let (hi, lo) = centroid_block::<D>(block, c, o, scale);
         for k in 0..D {
             sums[k] += (i128::from(hi[k]) << 16) + i128::from(lo[k]);
         }
     }
     sums
+}
+
+/// [`centroid_sums`] of one block of at most `CENTROID_BLOCK` rows: `(sum hi, sum lo)` per
+/// coordinate (assembly on hard-float Arm for 3D).
+#[inline(always)]
+fn centroid_block<const D: usize>(
+    block: &[f32],
+    c: usize,
+    o: usize,
+    scale: f32,
+) -> ([i32; D], [i32; D]) {
+    let mut hi = [0i32; D];
+    let mut lo = [0i32; D];
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+    if D == 3 && o + 3 <= c && block.len() >= c {
+        let rows = block.len() / c;
+        // SAFETY: row `k < rows` reads indices `k * c + o .. k * c + o + 3`, the last of which
+        // is below `rows * c <= block.len()` because `o + 3 <= c`; `rows >= 1`.
+        let (h, l) =
+            unsafe { smlal::centroid_block3(block.as_ptr().wrapping_add(o), rows, c * 4, scale) };
+        for k in 0..D {
+            hi[k] = h[k % 3];
+            lo[k] = l[k % 3];
+        }
+        return (hi, lo);
+    }
+    for p in points::<D>(block, c, o) {
+        for k in 0..D {
+            // Exact: power-of-two scaling below 2^24 (a subnormal product has hi = lo = 0
+            // either way), the integer part fits f32, and the fraction is y's own low bits.
+            let y = p[k] * scale;
+            let h = y as i32;
+            let t = ((y - h as f32) * 131_072.0) as i32;
+            hi[k] += h;
+            lo[k] += halve_away(t);
+        }
+    }
+    (hi, lo)
 }
 
 /// Integer product sums (upper triangle) of the centred coordinates on the scatter grid;

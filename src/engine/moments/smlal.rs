@@ -1,5 +1,8 @@
-//! Cortex-M (ARMv7-M / ARMv8-M mainline, hard-float targets): the scatter products of one tile
-//! of seven 3D grid coordinates with `SMLAL` into register-held 64-bit sums.
+//! Cortex-M (ARMv7-M / ARMv8-M mainline, hard-float targets): assembly inner loops of the fast
+//! exact moments for 3D sources. The centroid sums of a block of rows (f32 scaling, truncating
+//! and fixed-point `VCVT`s) and the scatter products of one tile of seven grid coordinates with
+//! `SMLAL` into register-held 64-bit sums. Stable Rust cannot name FPU registers in `asm!` on
+//! these targets, so the centroid loop saves and restores the ones it uses (`VPUSH`/`VPOP`).
 
 /// Seven rows of `SMLAL`s: squares (`off = false`) or the products xy, xz, yz (`off = true`),
 /// rows loaded with `LDM` into r0-r2.
@@ -45,4 +48,83 @@ pub(super) fn tile_products3(q: &[i32; 21]) -> ([i64; 3], [i64; 3]) {
         [pair(s[0], s[1]), pair(s[2], s[3]), pair(s[4], s[5])],
         [pair(t[0], t[1]), pair(t[2], t[3]), pair(t[4], t[5])],
     )
+}
+
+/// The centroid sums of `rows` 3D rows starting at `start` (`stride` bytes apart): per
+/// coordinate `sum trunc(x * scale)` and `sum round_half_away(frac(x * scale) * 2^16)`, the
+/// rest from `t = trunc(frac * 2^17)` as `(t + 1 + (t >> 31)) >> 1` (`|t| < 2^17`). Exactly
+/// the portable loop of `centroid_sums`; `rows <= 127` keeps both sums inside `i32`.
+///
+/// # Safety
+/// The three f32 at `start + k * stride` (`k < rows`) must be readable and `rows >= 1`.
+#[inline(always)]
+pub(super) unsafe fn centroid_block3(
+    start: *const f32,
+    rows: usize,
+    stride: usize,
+    scale: f32,
+) -> ([i32; 3], [i32; 3]) {
+    let (mut hx, mut hy, mut hz, mut lx, mut ly, mut lz) = (0i32, 0i32, 0i32, 0i32, 0i32, 0i32);
+    let end = start.wrapping_byte_add(rows * stride);
+    // SAFETY: the caller guarantees the reads; s0-s9 are saved on the stack and restored, so
+    // no FPU register the compiler uses changes; every core register written is declared.
+    unsafe {
+        core::arch::asm!(
+            "vpush {{s0-s9}}",
+            "vmov s9, {c}",
+            "2:",
+            "vldr s0, [{p}]",
+            "vldr s1, [{p}, #4]",
+            "vldr s2, [{p}, #8]",
+            "add {p}, {p}, {stride}",
+            "vmul.f32 s0, s0, s9",
+            "vmul.f32 s1, s1, s9",
+            "vmul.f32 s2, s2, s9",
+            "vcvt.s32.f32 s3, s0",
+            "vcvt.s32.f32 s4, s1",
+            "vcvt.s32.f32 s5, s2",
+            "vcvt.f32.s32 s6, s3",
+            "vcvt.f32.s32 s7, s4",
+            "vcvt.f32.s32 s8, s5",
+            "vsub.f32 s0, s0, s6",
+            "vsub.f32 s1, s1, s7",
+            "vsub.f32 s2, s2, s8",
+            "vcvt.s32.f32 s0, s0, #17",
+            "vcvt.s32.f32 s1, s1, #17",
+            "vcvt.s32.f32 s2, s2, #17",
+            "vmov {a}, {b}, s3, s4",
+            "vmov {c}, s5",
+            "add {hx}, {hx}, {a}",
+            "add {hy}, {hy}, {b}",
+            "add {hz}, {hz}, {c}",
+            "vmov {a}, {b}, s0, s1",
+            "vmov {c}, s2",
+            "add {a}, {a}, {a}, asr #31",
+            "add {a}, {a}, #1",
+            "add {lx}, {lx}, {a}, asr #1",
+            "add {b}, {b}, {b}, asr #31",
+            "add {b}, {b}, #1",
+            "add {ly}, {ly}, {b}, asr #1",
+            "add {c}, {c}, {c}, asr #31",
+            "add {c}, {c}, #1",
+            "add {lz}, {lz}, {c}, asr #1",
+            "cmp {p}, {end}",
+            "bne 2b",
+            "vpop {{s0-s9}}",
+            p = inout(reg) start => _,
+            end = in(reg) end,
+            stride = in(reg) stride,
+            c = inout(reg) scale.to_bits() => _,
+            a = out(reg) _,
+            b = out(reg) _,
+            hx = inout(reg) hx,
+            hy = inout(reg) hy,
+            hz = inout(reg) hz,
+            lx = inout(reg) lx,
+            ly = inout(reg) ly,
+            lz = inout(reg) lz,
+            options(readonly),
+        );
+    }
+    ([hx, hy, hz], [lx, ly, lz])
 }
