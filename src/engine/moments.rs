@@ -15,9 +15,9 @@
 //! centred magnitude follows from them because `fl(x - c)` is monotone in `x`), one for the
 //! centroid sums (`x * 2^(24 - e)` split into its integer part and a rest rounded half away
 //! from zero through a truncating conversion of twice its value), one for the scatter sums
-//! (products of grid coordinates in `i64` over fixed tiles of seven rows, `SMLAL` into
-//! registers on hard-float Arm, then `i128`): 148 instructions per point on Cortex-M4F
-//! (`firmware/qemu`, binary `frames`).
+//! (products of grid coordinates in `i64` over fixed tiles of seven rows, then `i128`): 131
+//! instructions per point on Cortex-M4F (`firmware/qemu`, binary `frames`), where the centroid
+//! loop and the tile products are assembly (`moments/smlal.rs`).
 
 use crate::frame::{InputSchema, Moments};
 
