@@ -175,6 +175,18 @@ fn points<const D: usize>(
 fn extremes<const D: usize>(sample: &[f32], c: usize, o: usize) -> Option<([i32; D], [i32; D])> {
     let mut lo = [i32::MAX; D];
     let mut hi = [i32::MIN; D];
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+    if D == 3 && o + 3 <= c && sample.len() >= c {
+        let rows = sample.len() / c;
+        // SAFETY: as for `centroid_block`: row `k < rows` reads below `rows * c`.
+        let (l, h) = unsafe { smlal::extremes3(sample.as_ptr().wrapping_add(o), rows, c * 4) };
+        for k in 0..D {
+            lo[k] = l[k % 3];
+            hi[k] = h[k % 3];
+        }
+        let finite = lo.iter().chain(&hi).all(|&k| from_key(k).is_finite());
+        return finite.then_some((lo, hi));
+    }
     for p in points::<D>(sample, c, o) {
         for k in 0..D {
             let v = key(p[k].to_bits());

@@ -128,3 +128,92 @@ pub(super) unsafe fn centroid_block3(
     }
     ([hx, hy, hz], [lx, ly, lz])
 }
+
+/// One coordinate of [`extremes3`]: order key of the word at `[p, #off]`, then the minimum and
+/// maximum updated out of line (the common case, no update, costs a compare and an untaken
+/// branch each).
+macro_rules! extreme {
+    ($off:literal, $lo:literal, $hi:literal, $n:literal) => {
+        concat!(
+            "ldr {a}, [{p}, #",
+            $off,
+            "]\n",
+            "asr {t}, {a}, #31\n",
+            "eor {a}, {a}, {t}, lsr #1\n",
+            "cmp {a}, {",
+            $lo,
+            "}\n",
+            "blt ",
+            $n,
+            "1f\n",
+            $n,
+            "2:\n",
+            "cmp {a}, {",
+            $hi,
+            "}\n",
+            "bgt ",
+            $n,
+            "3f\n",
+            $n,
+            "4:\n",
+        )
+    };
+}
+
+/// The out-of-line updates of one [`extreme!`].
+macro_rules! update {
+    ($lo:literal, $hi:literal, $n:literal) => {
+        concat!(
+            $n, "1:\n", "mov {", $lo, "}, {a}\n", "b ", $n, "2b\n", $n, "3:\n", "mov {", $hi,
+            "}, {a}\n", "b ", $n, "4b\n",
+        )
+    };
+}
+
+/// Per-coordinate minimum and maximum order keys (`bits ^ ((bits >> 31) >>> 1)`, signed) of
+/// `rows` 3D rows starting at `start`, `stride` bytes apart: exactly `extremes` of the
+/// portable code.
+///
+/// # Safety
+/// The three f32 at `start + k * stride` (`k < rows`) must be readable and `rows >= 1`.
+#[inline(always)]
+pub(super) unsafe fn extremes3(
+    start: *const f32,
+    rows: usize,
+    stride: usize,
+) -> ([i32; 3], [i32; 3]) {
+    let (mut lx, mut ly, mut lz) = (i32::MAX, i32::MAX, i32::MAX);
+    let (mut hx, mut hy, mut hz) = (i32::MIN, i32::MIN, i32::MIN);
+    let end = start.wrapping_byte_add(rows * stride);
+    // SAFETY: the caller guarantees the reads; registers only otherwise, every one written is
+    // declared. The local labels 11-64 are unique inside this block.
+    unsafe {
+        core::arch::asm!(
+            "5:",
+            extreme!("0", "lx", "hx", "1"),
+            extreme!("4", "ly", "hy", "2"),
+            extreme!("8", "lz", "hz", "6"),
+            "add {p}, {p}, {stride}",
+            "cmp {p}, {end}",
+            "bne 5b",
+            "b 7f",
+            update!("lx", "hx", "1"),
+            update!("ly", "hy", "2"),
+            update!("lz", "hz", "6"),
+            "7:",
+            p = inout(reg) start => _,
+            end = in(reg) end,
+            stride = in(reg) stride,
+            a = out(reg) _,
+            t = out(reg) _,
+            lx = inout(reg) lx,
+            ly = inout(reg) ly,
+            lz = inout(reg) lz,
+            hx = inout(reg) hx,
+            hy = inout(reg) hy,
+            hz = inout(reg) hz,
+            options(nostack, readonly),
+        );
+    }
+    ([lx, ly, lz], [hx, hy, hz])
+}
