@@ -9,15 +9,15 @@
 //! final rounding to f32), and a cloud 1e4 away from the sensor keeps its spread.
 //!
 //! Two forms compute the same integers. The reference form (`exact_moments_reference`) rounds
-//! in f64 and sums in `i128` per row: 3,435 instructions per point on Cortex-M4F, whose FPU has
+//! in f64 and sums in `i128` per row: 3,440 instructions per point on Cortex-M4F, whose FPU has
 //! no f64. The fast form (3D sources) stays in f32 and 32/64-bit integers, exact at every step:
 //! one pass for the per-coordinate extremes (as order keys of the bit patterns; the largest
 //! centred magnitude follows from them because `fl(x - c)` is monotone in `x`), one for the
 //! centroid sums (`x * 2^(24 - e)` split into its integer part and a rest rounded half away
 //! from zero through a truncating conversion of twice its value), one for the scatter sums
-//! (products of grid coordinates in `i64` over fixed tiles of seven rows, then `i128`): 131
-//! instructions per point on Cortex-M4F (`firmware/qemu`, binary `frames`), where the centroid
-//! loop and the tile products are assembly (`moments/smlal.rs`).
+//! (products of grid coordinates in `i64` over fixed tiles of seven rows, then `i128`): 124
+//! instructions per point on Cortex-M4F (`firmware/qemu`, binary `frames`), where the extremes
+//! and centroid loops and the tile products are assembly (`moments/smlal.rs`).
 
 use crate::frame::{InputSchema, Moments};
 

@@ -1,8 +1,9 @@
 //! Cortex-M (ARMv7-M / ARMv8-M mainline, hard-float targets): assembly inner loops of the fast
-//! exact moments for 3D sources. The centroid sums of a block of rows (f32 scaling, truncating
-//! and fixed-point `VCVT`s) and the scatter products of one tile of seven grid coordinates with
-//! `SMLAL` into register-held 64-bit sums. Stable Rust cannot name FPU registers in `asm!` on
-//! these targets, so the centroid loop saves and restores the ones it uses (`VPUSH`/`VPOP`).
+//! exact moments for 3D sources: the per-coordinate extremes (order keys, updates out of line),
+//! the centroid sums of a block of rows (f32 scaling, truncating and fixed-point `VCVT`s) and the
+//! scatter products of one tile of seven grid coordinates with `SMLAL` into register-held 64-bit
+//! sums. Stable Rust cannot name FPU registers in `asm!` on these targets, so the centroid loop
+//! saves and restores the ones it uses (`VPUSH`/`VPOP`).
 
 /// Seven rows of `SMLAL`s: squares (`off = false`) or the products xy, xz, yz (`off = true`),
 /// rows loaded with `LDM` into r0-r2.
