@@ -9,14 +9,15 @@
 //! final rounding to f32), and a cloud 1e4 away from the sensor keeps its spread.
 //!
 //! Two forms compute the same integers. The reference form (`exact_moments_reference`) rounds
-//! in f64 and sums in `i128` per row: 3,435 instructions per point on Cortex-M4F, whose FPU has
+//! in f64 and sums in `i128` per row: 3,440 instructions per point on Cortex-M4F, whose FPU has
 //! no f64. The fast form (3D sources) stays in f32 and 32/64-bit integers, exact at every step:
 //! one pass for the per-coordinate extremes (as order keys of the bit patterns; the largest
 //! centred magnitude follows from them because `fl(x - c)` is monotone in `x`), one for the
 //! centroid sums (`x * 2^(24 - e)` split into its integer part and a rest rounded half away
 //! from zero through a truncating conversion of twice its value), one for the scatter sums
-//! (products of grid coordinates in `i64` over fixed tiles of seven rows, then `i128`): 156
-//! instructions per point on Cortex-M4F (`firmware/qemu`, binary `frames`).
+//! (products of grid coordinates in `i64` over fixed tiles of seven rows, then `i128`): 124
+//! instructions per point on Cortex-M4F (`firmware/qemu`, binary `frames`), where the extremes
+//! and centroid loops and the tile products are assembly (`moments/smlal.rs`).
 
 use crate::frame::{InputSchema, Moments};
 
@@ -174,6 +175,18 @@ fn points<const D: usize>(
 fn extremes<const D: usize>(sample: &[f32], c: usize, o: usize) -> Option<([i32; D], [i32; D])> {
     let mut lo = [i32::MAX; D];
     let mut hi = [i32::MIN; D];
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+    if D == 3 && o + 3 <= c && sample.len() >= c {
+        let rows = sample.len() / c;
+        // SAFETY: as for `centroid_block`: row `k < rows` reads below `rows * c`.
+        let (l, h) = unsafe { smlal::extremes3(sample.as_ptr().wrapping_add(o), rows, c * 4) };
+        for k in 0..D {
+            lo[k] = l[k % 3];
+            hi[k] = h[k % 3];
+        }
+        let finite = lo.iter().chain(&hi).all(|&k| from_key(k).is_finite());
+        return finite.then_some((lo, hi));
+    }
     for p in points::<D>(sample, c, o) {
         for k in 0..D {
             let v = key(p[k].to_bits());
@@ -193,24 +206,50 @@ fn extremes<const D: usize>(sample: &[f32], c: usize, o: usize) -> Option<([i32;
 fn centroid_sums<const D: usize>(sample: &[f32], c: usize, o: usize, scale: f32) -> [i128; 3] {
     let mut sums = [0i128; 3];
     for block in sample.chunks(c * CENTROID_BLOCK) {
-        let mut hi = [0i32; D];
-        let mut lo = [0i32; D];
-        for p in points::<D>(block, c, o) {
-            for k in 0..D {
-                // Exact: power-of-two scaling below 2^24 (a subnormal product has hi = lo = 0
-                // either way), the integer part fits f32, and the fraction is y's own low bits.
-                let y = p[k] * scale;
-                let h = y as i32;
-                let t = ((y - h as f32) * 131_072.0) as i32;
-                hi[k] += h;
-                lo[k] += halve_away(t);
-            }
-        }
+        let (hi, lo) = centroid_block::<D>(block, c, o, scale);
         for k in 0..D {
             sums[k] += (i128::from(hi[k]) << 16) + i128::from(lo[k]);
         }
     }
     sums
+}
+
+/// [`centroid_sums`] of one block of at most `CENTROID_BLOCK` rows: `(sum hi, sum lo)` per
+/// coordinate (assembly on hard-float Arm for 3D).
+#[inline(always)]
+fn centroid_block<const D: usize>(
+    block: &[f32],
+    c: usize,
+    o: usize,
+    scale: f32,
+) -> ([i32; D], [i32; D]) {
+    let mut hi = [0i32; D];
+    let mut lo = [0i32; D];
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+    if D == 3 && o + 3 <= c && block.len() >= c {
+        let rows = block.len() / c;
+        // SAFETY: row `k < rows` reads indices `k * c + o .. k * c + o + 3`, the last of which
+        // is below `rows * c <= block.len()` because `o + 3 <= c`; `rows >= 1`.
+        let (h, l) =
+            unsafe { smlal::centroid_block3(block.as_ptr().wrapping_add(o), rows, c * 4, scale) };
+        for k in 0..D {
+            hi[k] = h[k % 3];
+            lo[k] = l[k % 3];
+        }
+        return (hi, lo);
+    }
+    for p in points::<D>(block, c, o) {
+        for k in 0..D {
+            // Exact: power-of-two scaling below 2^24 (a subnormal product has hi = lo = 0
+            // either way), the integer part fits f32, and the fraction is y's own low bits.
+            let y = p[k] * scale;
+            let h = y as i32;
+            let t = ((y - h as f32) * 131_072.0) as i32;
+            hi[k] += h;
+            lo[k] += halve_away(t);
+        }
+    }
+    (hi, lo)
 }
 
 /// Integer product sums (upper triangle) of the centred coordinates on the scatter grid;
@@ -240,20 +279,7 @@ fn scatter_sums<const D: usize>(
         for row in q.iter_mut().skip(len) {
             *row = [0; D];
         }
-        let mut diag = [0i64; D];
-        for r in &q {
-            for k in 0..D {
-                diag[k] += i64::from(r[k]) * i64::from(r[k]);
-            }
-        }
-        let mut off = [0i64; 3];
-        for r in &q {
-            off[0] += i64::from(r[0]) * i64::from(r[1 % D]);
-            if D == 3 {
-                off[1] += i64::from(r[0]) * i64::from(r[2 % D]);
-                off[2] += i64::from(r[1 % D]) * i64::from(r[2 % D]);
-            }
-        }
+        let (diag, off) = tile_products(&q);
         for k in 0..D {
             acc[k][k] += i128::from(diag[k]);
         }
@@ -262,6 +288,31 @@ fn scatter_sums<const D: usize>(
         acc[1][2] += i128::from(off[2]);
     }
     acc
+}
+
+/// Sums over a tile of the squares (`[xx, yy, zz]`, `D` of them) and of the pairwise products
+/// (`[xy, xz, yz]`; only `xy` in 2D) of the grid coordinates: `SMLAL` on hard-float Arm for 3D.
+#[inline(always)]
+fn tile_products<const D: usize>(q: &[[i32; D]; PRODUCT_BLOCK]) -> ([i64; 3], [i64; 3]) {
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+    if let Ok(flat) = <&[i32; 21]>::try_from(q.as_flattened()) {
+        return smlal::tile_products3(flat);
+    }
+    let mut diag = [0i64; 3];
+    for r in q {
+        for k in 0..D {
+            diag[k] += i64::from(r[k]) * i64::from(r[k]);
+        }
+    }
+    let mut off = [0i64; 3];
+    for r in q {
+        off[0] += i64::from(r[0]) * i64::from(r[1 % D]);
+        if D == 3 {
+            off[1] += i64::from(r[0]) * i64::from(r[2 % D]);
+            off[2] += i64::from(r[1 % D]) * i64::from(r[2 % D]);
+        }
+    }
+    (diag, off)
 }
 
 /// The fast form of [`exact_moments_reference`] for `D` coordinates: the same integers, from
@@ -364,6 +415,9 @@ impl InputSchema {
         exact_moments_reference(self, sample)
     }
 }
+
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+mod smlal;
 
 #[cfg(test)]
 mod tests;
