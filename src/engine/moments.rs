@@ -61,8 +61,8 @@ pub(crate) fn finish_origin(sums: &[i128; 3], s: f64, n: usize, d: usize) -> [f3
 pub(crate) fn finish_scatter(acc: &[[i128; 3]; 3], s: f64, d: usize) -> Option<[[f32; 3]; 3]> {
     let mut scatter = [[0.0f32; 3]; 3];
     let s2 = s * s;
-    for i in 0..d {
-        for j in i..d {
+    for i in 0..d.min(3) {
+        for j in i..d.min(3) {
             let v = (acc[i][j] as f64 / s2) as f32;
             scatter[i][j] = v;
             scatter[j][i] = v;
@@ -81,7 +81,7 @@ pub(crate) fn finish_scatter(acc: &[[i128; 3]; 3], s: f64, d: usize) -> Option<[
 fn exact_moments_reference(schema: &InputSchema, sample: &[f32]) -> Option<Moments> {
     let (field, centred) = schema.frame_source().ok()?;
     let (c, o, d) = (schema.channels(), usize::from(field.offset), schema.dim());
-    let n = sample.len() / c;
+    let n = sample.len().checked_div(c)?;
     if n == 0 {
         return None;
     }

@@ -29,6 +29,30 @@ impl<T> ChunksNz<T> for [T] {
     }
 }
 
+/// Consecutive tiles of `x` (`xn` elements each) paired with tiles of `o` (`on` elements
+/// each), the last ones shorter: `x.chunks(xn).zip(o.chunks_mut(on))` without the zero-size
+/// assertion (no tile when a size is 0). Used by the DSP kernels.
+#[cfg_attr(not(all(feature = "dsp", target_arch = "arm")), allow(dead_code))]
+pub(crate) fn tiles_zip<'a, T, U>(
+    mut x: &'a [T],
+    xn: usize,
+    mut o: &'a mut [U],
+    on: usize,
+) -> impl Iterator<Item = (&'a [T], &'a mut [U])> {
+    core::iter::from_fn(move || {
+        if xn == 0 || on == 0 || x.is_empty() || o.is_empty() {
+            return None;
+        }
+        let (a, rest_x) = x.split_at_checked(xn.min(x.len()))?;
+        let rest = core::mem::take(&mut o);
+        let k = on.min(rest.len());
+        let (b, rest_o) = rest.split_at_mut_checked(k)?;
+        x = rest_x;
+        o = rest_o;
+        Some((a, b))
+    })
+}
+
 /// Four consecutive rows of one slice.
 pub(crate) type Rows4<'a, T> = (&'a [T], &'a [T], &'a [T], &'a [T]);
 
@@ -59,5 +83,26 @@ mod tests {
         assert_eq!(x.chunks_nz_mut(0).count(), 0);
         assert_eq!(split4(&x, 2), Some((&x[0..2], &x[2..4], &x[4..6], &x[6..])));
         assert_eq!(split4(&x, 3), None);
+    }
+
+    #[test]
+    fn tiles_zip_pairs_the_chunks_of_both_slices() {
+        let x = [1u8, 2, 3, 4, 5, 6, 7];
+        for (xn, on) in [(1, 1), (2, 3), (3, 2), (7, 1), (8, 8)] {
+            let mut o = [0u16; 9];
+            let mut o2 = o;
+            let got: Vec<(Vec<u8>, usize)> = tiles_zip(&x, xn, &mut o, on)
+                .map(|(a, b)| (a.to_vec(), b.len()))
+                .collect();
+            let want: Vec<(Vec<u8>, usize)> = x
+                .chunks(xn)
+                .zip(o2.chunks_mut(on))
+                .map(|(a, b)| (a.to_vec(), b.len()))
+                .collect();
+            assert_eq!(got, want, "xn {xn} on {on}");
+        }
+        let mut o = [0u16; 4];
+        assert_eq!(tiles_zip(&x, 0, &mut o, 2).count(), 0);
+        assert_eq!(tiles_zip(&x, 2, &mut o, 0).count(), 0);
     }
 }

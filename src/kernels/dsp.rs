@@ -31,6 +31,7 @@
 #[path = "dsp_asm.rs"]
 mod asm;
 
+use super::chunks::{tiles_zip, ChunksNz};
 use super::QParams;
 use crate::quant::{
     multiply_by_quantized_multiplier, smmlar_offset, smmlar_requant_exact, SMMLAR_X_LIMIT,
@@ -201,7 +202,7 @@ fn expand_row(x: &[i8], kp: usize, out: &mut [u32]) {
     let at = |k: usize| tail.get(k).copied().unwrap_or(0);
     for (k, words) in (0..kp.saturating_sub(body))
         .step_by(4)
-        .zip(out_tail.chunks_exact_mut(2))
+        .zip(out_tail.chunks_nz_mut(2))
     {
         if let [e, o] = words {
             *e = pair(at(k), at(k + 2));
@@ -364,11 +365,11 @@ pub fn pointwise_i8_packed(
     let tile = (TILE_WORDS / row_words).clamp(1, TILE_POINTS);
     let mut xs_buf = [MaybeUninit::<u32>::uninit(); TILE_WORDS];
     let xs = zeroed_prefix(&mut xs_buf, tile.min(n) * row_words);
-    for (xt, ot) in x.chunks(tile * cin).zip(o.chunks_mut(tile * cout)) {
-        for (xr, xe) in xt.chunks_exact(cin).zip(xs.chunks_exact_mut(row_words)) {
+    for (xt, ot) in tiles_zip(x, tile * cin, o, tile * cout) {
+        for (xr, xe) in xt.chunks_nz(cin).zip(xs.chunks_nz_mut(row_words)) {
             expand_row(xr, kp, xe);
         }
-        for (g, pw) in p.chunks_exact(group_words).enumerate() {
+        for (g, pw) in p.chunks_nz(group_words).enumerate() {
             let c0 = g * GROUP;
             let rq = [
                 channel(q, c0, cin),
@@ -379,7 +380,7 @@ pub fn pointwise_i8_packed(
             let all_mm = rq.iter().all(|r| r.mm);
             let full = (lo, hi) == (-128, 127);
             let all_fast = rq.iter().all(|r| r.fast);
-            for (xe, orow) in xs.chunks_exact(row_words).zip(ot.chunks_exact_mut(cout)) {
+            for (xe, orow) in xs.chunks_nz(row_words).zip(ot.chunks_nz_mut(cout)) {
                 let acc = asm::dot_group4(xe, pw, [rq[0].bias, rq[1].bias, rq[2].bias, rq[3].bias]);
                 match orow.get_mut(c0..c0 + GROUP) {
                     Some([o0, o1, o2, o3]) if all_mm && full => {
@@ -461,15 +462,15 @@ pub fn pointwise_i8_sxtb16(
     let tile = (TILE_WORDS / row_words).clamp(1, TILE_POINTS);
     let mut xs_buf = [MaybeUninit::<u32>::uninit(); TILE_WORDS];
     let xs = zeroed_prefix(&mut xs_buf, tile.min(n) * row_words);
-    for (xt, ot) in x.chunks(tile * cin).zip(o.chunks_mut(tile * cout)) {
-        for (xr, xe) in xt.chunks_exact(cin).zip(xs.chunks_exact_mut(row_words)) {
+    for (xt, ot) in tiles_zip(x, tile * cin, o, tile * cout) {
+        for (xr, xe) in xt.chunks_nz(cin).zip(xs.chunks_nz_mut(row_words)) {
             expand_row(xr, kp, xe);
         }
-        for (c, wr) in w.chunks_exact(cin).enumerate() {
+        for (c, wr) in w.chunks_nz(cin).enumerate() {
             let r = channel(q, c, cin);
             let (w4, wt) = wr.split_at(body);
-            let rows = xs.chunks_exact(row_words).zip(xt.chunks_exact(cin));
-            for ((xe, xr), orow) in rows.zip(ot.chunks_exact_mut(cout)) {
+            let rows = xs.chunks_nz(row_words).zip(xt.chunks_nz(cin));
+            for ((xe, xr), orow) in rows.zip(ot.chunks_nz_mut(cout)) {
                 let xe4 = xe.get(..body / 2).unwrap_or(&[]);
                 let mut acc = asm::dot_sxtb16(xe4, w4).wrapping_add(r.bias);
                 for (&xv, &wv) in xr.get(body..).unwrap_or(&[]).iter().zip(wt) {
@@ -595,8 +596,8 @@ pub fn pointwise_i8(
     if pw.len() < group_words {
         return;
     }
-    for (xt, ot) in x.chunks(tile * cin).zip(o.chunks_mut(tile * cout)) {
-        for (xr, xe) in xt.chunks_exact(cin).zip(xs.chunks_exact_mut(row_words)) {
+    for (xt, ot) in tiles_zip(x, tile * cin, o, tile * cout) {
+        for (xr, xe) in xt.chunks_nz(cin).zip(xs.chunks_nz_mut(row_words)) {
             expand_row(xr, kp, xe);
         }
         for g in 0..cout.div_ceil(GROUP) {
@@ -611,7 +612,7 @@ pub fn pointwise_i8(
             let all_mm = rq.iter().all(|r| r.mm);
             let full = (lo, hi) == (-128, 127);
             let all_fast = rq.iter().all(|r| r.fast);
-            for (xe, orow) in xs.chunks_exact(row_words).zip(ot.chunks_exact_mut(cout)) {
+            for (xe, orow) in xs.chunks_nz(row_words).zip(ot.chunks_nz_mut(cout)) {
                 let acc = asm::dot_group4(xe, pw, [rq[0].bias, rq[1].bias, rq[2].bias, rq[3].bias]);
                 match orow.get_mut(c0..c0 + GROUP) {
                     Some([o0, o1, o2, o3]) if all_mm && full => {
@@ -690,8 +691,8 @@ pub fn pointwise_max_i8(
     let mut mx = [i32::MIN; MAX_MAX_COUT];
     let mut mn = [i32::MAX; MAX_MAX_COUT];
     let mut best = [i8::MIN; MAX_MAX_COUT];
-    for xt in x.chunks(tile * cin) {
-        for (xr, xe) in xt.chunks_exact(cin).zip(xs.chunks_exact_mut(row_words)) {
+    for xt in x.chunks((tile * cin).max(1)) {
+        for (xr, xe) in xt.chunks_nz(cin).zip(xs.chunks_nz_mut(row_words)) {
             expand_row(xr, kp, xe);
         }
         let rows = xt.len() / cin;
@@ -712,7 +713,7 @@ pub fn pointwise_max_i8(
                 return;
             };
             let track = rq.iter().all(|r| r.s <= 0);
-            for xe in xs.chunks_exact(row_words).take(rows) {
+            for xe in xs.chunks_nz(row_words).take(rows) {
                 let acc = asm::dot_group4(xe, pw, [0; GROUP]);
                 if track {
                     for ((mx, mn), a) in mx.iter_mut().zip(mn.iter_mut()).zip(acc) {
