@@ -48,7 +48,7 @@ fn shape_str(shape: &[usize]) -> String {
 
 /// Checks dtype, shape and values of point sets for `group`: float32 or float64, (N,d) or
 /// (B,N,d) with d = the group's dimension, N >= 1, every coordinate finite. float64 sets are
-/// centred in float64 before narrowing (see [`super::run::origin`]); float32 sets whose
+/// centred in float64 before narrowing (see [`super::origin`]); float32 sets whose
 /// spacing is coarse against their extent are flagged.
 pub fn point_sets(array: &NpyArray, group: GroupArg) -> anyhow::Result<PointSets> {
     if array.dtype() == Dtype::I8 {
@@ -79,13 +79,13 @@ pub fn point_sets(array: &NpyArray, group: GroupArg) -> anyhow::Result<PointSets
             shape_str(&array.shape)
         );
     }
-    let pos = super::run::origin::Positions {
+    let pos = super::origin::Positions {
         channels: d,
         dim: d,
         fields: vec![0],
         source: 0,
     };
-    let (data, centres) = super::run::origin::to_f32_centred(array, points, &pos);
+    let (data, centres) = super::origin::to_f32_centred(array, points, &pos);
     if let Some(i) = data.iter().position(|x| !x.is_finite()) {
         let (b, p, c) = (i / (points * dim), (i / dim) % points, i % dim);
         let what = if data[i].is_nan() { "NaN" } else { "infinite" };
@@ -100,7 +100,7 @@ pub fn point_sets(array: &NpyArray, group: GroupArg) -> anyhow::Result<PointSets
         bail!("set {b}, point {p}, coordinate {c} is {what} ({})", data[i]);
     }
     let coarse = if centres.is_empty() {
-        super::run::origin::coarse_spacing(&data, points, &pos)
+        super::origin::coarse_spacing(&data, points, &pos)
     } else {
         None
     };
@@ -162,7 +162,7 @@ pub fn run(args: &FramesArgs, quiet: bool) -> anyhow::Result<()> {
     if let Some((set, ratio)) = sets.coarse {
         eprintln!(
             "{}",
-            super::run::origin::coarse_warning(&args.input.display().to_string(), set, ratio)
+            super::origin::coarse_warning(&args.input.display().to_string(), set, ratio)
         );
     }
     let (out, report) = super::frames_core::compute(&sets, args, quiet)?;

@@ -13,6 +13,7 @@ pub mod frames_core;
 pub mod inspect;
 pub mod keygen;
 pub mod odometry2d;
+pub mod origin;
 pub mod run;
 pub mod samples;
 pub mod sign;

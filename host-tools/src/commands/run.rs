@@ -6,8 +6,7 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context};
 use rayon::prelude::*;
 
-#[path = "run_origin.rs"]
-pub mod origin;
+use super::origin;
 
 use super::print_stdout;
 use super::samples::{self, Expect, Samples};
